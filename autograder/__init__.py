@@ -1,0 +1,1 @@
+"""The instructor pipeline on top of nbgrader: release, collect, sandboxed grading, feedback, export."""

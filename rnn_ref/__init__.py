@@ -1,0 +1,32 @@
+"""rnn_ref: the numpy reference implementation behind every chapter, demo and hidden test.
+
+One module per model, in the order of the book:
+
+==========  ==========================================================  =======
+module      model                                                       chapter
+==========  ==========================================================  =======
+tdnn        time-delay layer, finite impulse response of width N        2
+narx        NARX network, open and closed loop                          3
+jordan      Jordan network: running-average memory of the outputs       4
+elman       Elman network: context units, Elman's approximation         5
+rnn         fully recurrent network: deep, skips, BPTT, truncated BPTT  6, 7
+brnn        bidirectional block built from rnn with time flips          8
+lstm, gru   gated cells, PyTorch gate order                             10
+==========  ==========================================================  =======
+
+and the tools around them: ``losses``, ``gradcheck``, ``optim``, ``data`` and
+``activations``.
+
+Conventions: float64 numpy arrays; sequences are time-major ``(T, B, D)``; weight
+matrices are ``(out_features, in_features)`` so a layer computes ``x @ W.T``; every
+model is a pair of functions ``forward(...) -> (out, cache)`` and
+``backward(dout, cache) -> grads`` where ``grads`` has the parameter keys plus the
+gradients of the input and of the initial state. Bad arguments raise ``ValueError``.
+"""
+
+from . import (activations, brnn, data, elman, gradcheck, gru, jordan, losses, lstm, narx,
+               optim, rnn, tdnn)
+
+__all__ = ["activations", "brnn", "data", "elman", "gradcheck", "gru", "jordan", "losses",
+           "lstm", "narx", "optim", "rnn", "tdnn"]
+__version__ = "0.1.0"

@@ -1,0 +1,165 @@
+r"""Gated recurrent unit (chapter 10). Gate order r, z, n, as in ``torch.nn.GRU``.
+
+Book eq. ``eq-gru``; ``sigma`` is the logistic function::
+
+    r = sigma(W_xr x[t] + b_xr + W_hr h[t-1] + b_hr)          reset gate
+    z = sigma(W_xz x[t] + b_xz + W_hz h[t-1] + b_hz)          update gate
+    n = tanh(W_xn x[t] + b_xn + r * (W_hn h[t-1] + b_hn))     candidate state
+    h[t] = (1 - z) * n + z * h[t-1]
+
+This is PyTorch's variant (the reset gate multiplies ``W_hn h + b_hn``, not ``h`` before
+the matmul as in Cho et al. 2014), so weights can be exchanged with ``torch.nn.GRU``.
+Because ``b_hn`` sits inside the reset gate, the two biases are not interchangeable
+and both are kept.
+
+=======  ==========  ==================================================
+key      shape       meaning
+=======  ==========  ==================================================
+``W_x``  (3H, D)     ``[W_xr; W_xz; W_xn]`` (= PyTorch ``weight_ih_l0``)
+``W_h``  (3H, H)     ``[W_hr; W_hz; W_hn]`` (= PyTorch ``weight_hh_l0``)
+``b_x``  (3H,)       input-side biases (= ``bias_ih_l0``)
+``b_h``  (3H,)       hidden-side biases (= ``bias_hh_l0``)
+=======  ==========  ==================================================
+
+Shapes: ``x`` is ``(T, B, D)``; ``h`` is ``(T, B, H)``; ``h_init`` is ``(B, H)``.
+"""
+
+import numpy as np
+
+from .activations import sigmoid
+from ._checks import Shapes, check_cache, check_keys, check_positive_int
+
+__all__ = ["init_params", "cell_forward", "cell_backward", "forward", "backward"]
+
+KEYS = ["W_x", "W_h", "b_x", "b_h"]
+
+
+def init_params(D, H, rng=None):
+    """Random parameters (PyTorch's default scale), zero biases."""
+    check_positive_int("D", D)
+    check_positive_int("H", H)
+    rng = np.random.default_rng(rng)
+    k = 1.0 / np.sqrt(H)
+    return {"W_x": rng.uniform(-k, k, size=(3 * H, D)),
+            "W_h": rng.uniform(-k, k, size=(3 * H, H)),
+            "b_x": np.zeros(3 * H), "b_h": np.zeros(3 * H)}
+
+
+def _check(x, h_prev, params, seq):
+    check_keys(params, KEYS)
+    sh = Shapes()
+    sh.array("x", x, "T B D" if seq else "B D")
+    W_h = sh.array("params['W_h']", params["W_h"], "G H")
+    if W_h.shape[0] != 3 * W_h.shape[1]:
+        raise ValueError(f"params['W_h'] has shape {W_h.shape}, expected (3H, H) with "
+                         "the gates r, z, n stacked")
+    sh.array("params['W_x']", params["W_x"], "G D")
+    sh.array("params['b_x']", params["b_x"], "G")
+    sh.array("params['b_h']", params["b_h"], "G")
+    return sh.optional("h_init" if seq else "h_prev", h_prev, "B H")
+
+
+def _step(ax, ah, h_prev, H):
+    """Gates and new state from the input part ``ax`` and hidden part ``ah`` (B, 3H)."""
+    rz = sigmoid(ax[:, :2 * H] + ah[:, :2 * H])
+    r, z = rz[:, :H], rz[:, H:]
+    n = np.tanh(ax[:, 2 * H:] + r * ah[:, 2 * H:])
+    return r, z, n, n + z * (h_prev - n)
+
+
+def _step_backward(dh, r, z, n, ah_n, h_prev, H):
+    """Gradients of the pre-activations, input side ``dax`` and hidden side ``dah``."""
+    dn = dh * (1.0 - z)
+    dan = dn * (1.0 - n * n)
+    dax = np.concatenate([dan * ah_n * r * (1.0 - r),
+                          dh * (h_prev - n) * z * (1.0 - z),
+                          dan], axis=-1)
+    dah = dax.copy()
+    dah[..., 2 * H:] *= r
+    return dax, dah
+
+
+def cell_forward(x, h_prev, params):
+    """One step (eq. ``eq-gru``). ``x`` is ``(B, D)``, ``h_prev`` ``(B, H)``; returns ``(h, cache)``."""
+    h_prev = _check(x, h_prev, params, seq=False)
+    H = h_prev.shape[1]
+    ax = x @ params["W_x"].T + params["b_x"]
+    ah = h_prev @ params["W_h"].T + params["b_h"]
+    r, z, n, h = _step(ax, ah, h_prev, H)
+    cache = {"module": "gru.cell", "x": x, "h_prev": h_prev, "r": r, "z": z, "n": n,
+             "ah_n": ah[:, 2 * H:], "params": params}
+    return h, cache
+
+
+def cell_backward(dh, cache):
+    """Backward pass of one step. ``dh`` is ``(B, H)``.
+
+    Returns ``{'W_x', 'W_h', 'b_x', 'b_h', 'x', 'h_prev'}``.
+    """
+    check_cache(cache, "gru.cell")
+    p, h_prev = cache["params"], cache["h_prev"]
+    B, H = h_prev.shape
+    Shapes(B=B, H=H).array("dh", dh, "B H")
+    dax, dah = _step_backward(dh, cache["r"], cache["z"], cache["n"], cache["ah_n"], h_prev, H)
+    return {"W_x": dax.T @ cache["x"], "W_h": dah.T @ h_prev,
+            "b_x": dax.sum(axis=0), "b_h": dah.sum(axis=0),
+            "x": dax @ p["W_x"], "h_prev": dh * cache["z"] + dah @ p["W_h"]}
+
+
+def forward(x, params, h_init=None):
+    """Run the GRU over a sequence (eq. ``eq-gru``).
+
+    Parameters
+    ----------
+    x : (T, B, D) array
+    params : dict with ``W_x`` (3H, D), ``W_h`` (3H, H), ``b_x``, ``b_h`` (3H,)
+    h_init : (B, H) array, optional (zeros if omitted)
+
+    Returns
+    -------
+    h : (T, B, H) array
+    cache : dict for :func:`backward`
+    """
+    h0 = _check(x, h_init, params, seq=True)
+    T, B, _ = x.shape
+    H = h0.shape[1]
+    W_hT, b_h = params["W_h"].T, params["b_h"]
+    ax = x @ params["W_x"].T + params["b_x"]       # input side, all steps at once
+    h = np.empty((T + 1, B, H))
+    h[0] = h0
+    r, z, n, ah_n = (np.empty((T, B, H)) for _ in range(4))
+    for t in range(T):
+        ah = h[t] @ W_hT + b_h
+        r[t], z[t], n[t], h[t + 1] = _step(ax[t], ah, h[t], H)
+        ah_n[t] = ah[:, 2 * H:]
+    cache = {"module": "gru", "x": x, "h": h, "r": r, "z": z, "n": n, "ah_n": ah_n,
+             "params": params}
+    return h[1:], cache
+
+
+def backward(dh, cache):
+    """Backpropagation through time for :func:`forward`.
+
+    ``dh`` is ``(T, B, H)``. Returns ``{'W_x', 'W_h', 'b_x', 'b_h', 'x' (T, B, D),
+    'h_init' (B, H)}``; weight gradients are pooled over time after the loop.
+    """
+    check_cache(cache, "gru")
+    x, h, r, z, n, ah_n, p = (cache[k] for k in ("x", "h", "r", "z", "n", "ah_n", "params"))
+    T, B, D = x.shape
+    H = h.shape[2]
+    Shapes(T=T, B=B, H=H).array("dh", dh, "T B H")
+    W_h = p["W_h"]
+    dax = np.empty((T, B, 3 * H))
+    dah = np.empty((T, B, 3 * H))
+    dh_next = np.zeros((B, H))
+    for t in range(T - 1, -1, -1):
+        dh_t = dh[t] + dh_next
+        dax[t], dah[t] = _step_backward(dh_t, r[t], z[t], n[t], ah_n[t], h[t], H)
+        dh_next = dh_t * z[t] + dah[t] @ W_h
+    dax2, dah2 = dax.reshape(T * B, 3 * H), dah.reshape(T * B, 3 * H)
+    return {"W_x": dax2.T @ x.reshape(T * B, D),
+            "W_h": dah2.T @ h[:-1].reshape(T * B, H),
+            "b_x": dax2.sum(axis=0),
+            "b_h": dah2.sum(axis=0),
+            "x": dax @ p["W_x"],
+            "h_init": dh_next}
