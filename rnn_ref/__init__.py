@@ -12,6 +12,7 @@ elman       Elman network: context units, Elman's approximation         5
 rnn         fully recurrent network: deep, skips, BPTT, truncated BPTT  6, 7
 brnn        bidirectional block built from rnn with time flips          8
 lstm, gru   gated cells, PyTorch gate order                             10
+seqmodel    a recurrent layer + linear read-out, and a training loop    9-11
 ==========  ==========================================================  =======
 
 and the tools around them: ``losses``, ``gradcheck``, ``optim``, ``data`` and
@@ -25,8 +26,8 @@ gradients of the input and of the initial state. Bad arguments raise ``ValueErro
 """
 
 from . import (activations, brnn, data, elman, gradcheck, gru, jordan, losses, lstm, narx,
-               optim, rnn, tdnn)
+               optim, rnn, seqmodel, tdnn)
 
 __all__ = ["activations", "brnn", "data", "elman", "gradcheck", "gru", "jordan", "losses",
-           "lstm", "narx", "optim", "rnn", "tdnn"]
+           "lstm", "narx", "optim", "rnn", "seqmodel", "tdnn"]
 __version__ = "0.1.0"

@@ -34,15 +34,22 @@ __all__ = ["init_params", "cell_forward", "cell_backward", "forward", "backward"
 KEYS = ["W_x", "W_h", "b_x", "b_h"]
 
 
-def init_params(D, H, rng=None):
-    """Random parameters (PyTorch's default scale), zero biases."""
+def init_params(D, H, rng=None, update_bias=0.0):
+    """Random parameters (PyTorch's default scale).
+
+    Biases start at zero except the update gate's input-side bias ``b_xz``, set to
+    ``update_bias``: a positive value starts the cell close to copying ``h[t-1]``
+    (``z`` near 1), the GRU's counterpart of an LSTM forget-gate bias.
+    """
     check_positive_int("D", D)
     check_positive_int("H", H)
     rng = np.random.default_rng(rng)
     k = 1.0 / np.sqrt(H)
+    b_x = np.zeros(3 * H)
+    b_x[H:2 * H] = update_bias
     return {"W_x": rng.uniform(-k, k, size=(3 * H, D)),
             "W_h": rng.uniform(-k, k, size=(3 * H, H)),
-            "b_x": np.zeros(3 * H), "b_h": np.zeros(3 * H)}
+            "b_x": b_x, "b_h": np.zeros(3 * H)}
 
 
 def _check(x, h_prev, params, seq):

@@ -6,6 +6,7 @@ same keys; extra gradient entries such as ``'x'`` are ignored.
 * :class:`SGD`:       ``p -= lr * g``
 * :class:`Momentum`:  ``v = beta * v + g;  p -= lr * v``
 * :class:`Adagrad`:   ``G += g * g;  p -= lr * g / (sqrt(G) + eps)``
+* :class:`Adam`:      running means of ``g`` and ``g * g`` with bias correction
 
 Clipping (eq. ``eq-clip-norm``) returns new dicts and leaves its input untouched:
 
@@ -16,7 +17,7 @@ Clipping (eq. ``eq-clip-norm``) returns new dicts and leaves its input untouched
 
 import numpy as np
 
-__all__ = ["SGD", "Momentum", "Adagrad", "clip_by_value", "clip_by_global_norm",
+__all__ = ["SGD", "Momentum", "Adagrad", "Adam", "clip_by_value", "clip_by_global_norm",
            "global_norm"]
 
 
@@ -89,6 +90,38 @@ class Adagrad:
             G = self.sum_sq.setdefault(k, np.zeros_like(p))
             G += grads[k] * grads[k]
             p -= self.lr * grads[k] / (np.sqrt(G) + self.eps)
+
+
+class Adam:
+    """Adam: per-coordinate steps from bias-corrected running moments of the gradient.
+
+    ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g^2``,
+    ``p -= lr * m_hat / (sqrt(v_hat) + eps)`` with ``m_hat = m / (1 - b1^t)`` and
+    ``v_hat = v / (1 - b2^t)``.
+    """
+
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        self.lr = _positive("lr", lr)
+        if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+            raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
+        self.b1, self.b2 = (float(b) for b in betas)
+        self.eps = _positive("eps", eps)
+        self.t = 0
+        self.m, self.v = {}, {}
+
+    def step(self, params, grads):
+        _check_grads(params, grads)
+        self.t += 1
+        c1, c2 = 1.0 - self.b1 ** self.t, 1.0 - self.b2 ** self.t
+        for k, p in params.items():
+            g = grads[k]
+            m = self.m.setdefault(k, np.zeros_like(p))
+            v = self.v.setdefault(k, np.zeros_like(p))
+            m *= self.b1
+            m += (1.0 - self.b1) * g
+            v *= self.b2
+            v += (1.0 - self.b2) * g * g
+            p -= self.lr * (m / c1) / (np.sqrt(v / c2) + self.eps)
 
 
 def clip_by_value(grads, c):

@@ -26,6 +26,16 @@ def test_sgd_momentum_adagrad_updates():
     np.testing.assert_allclose(p["w"], [-0.1 - 0.1 / np.sqrt(2), 0.1 + 0.1 / np.sqrt(2)])
 
 
+def test_adam_first_steps():
+    g = {"w": np.array([2.0, -0.5])}
+    p = {"w": np.zeros(2)}
+    opt = optim.Adam(0.1)
+    opt.step(p, g)                      # bias correction: the first step is lr * sign(g)
+    np.testing.assert_allclose(p["w"], [-0.1, 0.1], rtol=1e-6)
+    opt.step(p, {"w": np.array([2.0, -0.5])})
+    np.testing.assert_allclose(p["w"], [-0.2, 0.2], rtol=1e-6)
+
+
 def test_optimizers_ignore_extra_gradients():
     p = {"w": np.ones(2)}
     optim.SGD(1.0).step(p, {"w": np.ones(2), "x": np.ones(7)})
