@@ -1,0 +1,121 @@
+"""A course directory and the nbgrader objects that work on it.
+
+:class:`Course` loads ``autograder/nbgrader_config.py``, points nbgrader's
+``CourseDirectory`` at the course folder and the gradebook database, and hands out the
+nbgrader API and gradebook. All paths are absolute.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from traitlets.config import Config, PyFileConfigLoader
+
+
+def _use_this_environment():
+    """Put this interpreter's bin/ first on PATH.
+
+    nbgrader runs ``alembic`` and kernels start ``python`` by name; without this, an
+    instructor who runs ``.venv/bin/python -m autograder`` without activating the venv
+    gets "No such file or directory: 'alembic'" or a kernel from another Python.
+    """
+    import os
+    import sys
+    bindir = os.path.dirname(sys.executable)
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[0] != bindir:
+        os.environ["PATH"] = bindir + os.pathsep + path
+
+
+_use_this_environment()
+
+REPO = Path(__file__).resolve().parent.parent
+SOLUTIONS = REPO / "solutions"
+CONFIG_FILE = Path(__file__).resolve().parent / "nbgrader_config.py"
+
+__all__ = ["Course", "CourseError", "source_assignments", "REPO", "SOLUTIONS"]
+
+
+class CourseError(Exception):
+    """A problem the instructor can fix; the CLI prints it as one line and exits 2."""
+
+
+def source_assignments():
+    """Names of the assignments in ``solutions/``: folders holding ``<name>.ipynb``."""
+    return sorted(d.name for d in SOLUTIONS.iterdir()
+                  if d.is_dir() and (d / f"{d.name}.ipynb").is_file())
+
+
+def _sqlite_url(path):
+    return f"sqlite:///{Path(path).resolve()}"
+
+
+class Course:
+    """The course folder ``root`` with its gradebook at ``db_url``.
+
+    ``db_url`` defaults to ``<root>/gradebook.db`` (SQLite); pass
+    ``postgresql://user@host/db`` to share one gradebook between many workers.
+    """
+
+    def __init__(self, root, db_url=None, create=False):
+        self.root = Path(root).resolve()
+        if not self.root.is_dir():
+            if not create:
+                raise CourseError(
+                    f"course directory {self.root} does not exist; create it with "
+                    f"`python -m autograder release --course {root}` or pass --course")
+            self.root.mkdir(parents=True)
+        self.db_url = db_url or _sqlite_url(self.root / "gradebook.db")
+        config = PyFileConfigLoader(CONFIG_FILE.name, str(CONFIG_FILE.parent)).load_config()
+        config.CourseDirectory.root = str(self.root)
+        config.CourseDirectory.db_url = self.db_url
+        self.config = config
+
+    # -- paths ---------------------------------------------------------------------
+    def path(self, step, *parts):
+        return self.root.joinpath(step, *parts)
+
+    @property
+    def course_id(self):
+        return self.config.CourseDirectory.course_id
+
+    def assignments(self):
+        return source_assignments()
+
+    def check_assignment(self, assignment):
+        known = self.assignments()
+        if assignment not in known:
+            raise CourseError(f"unknown assignment {assignment!r}; known assignments: "
+                              + ", ".join(known))
+        return assignment
+
+    # -- nbgrader objects ----------------------------------------------------------
+    def coursedir(self):
+        from nbgrader.coursedir import CourseDirectory
+        return CourseDirectory(config=self.config)
+
+    def api(self, extra_config=None):
+        from nbgrader.apps import NbGraderAPI
+        config = Config(self.config)
+        if extra_config is not None:
+            config.merge(extra_config)
+        from nbgrader.coursedir import CourseDirectory
+        return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+    def gradebook(self):
+        from nbgrader.api import Gradebook
+        return Gradebook(self.db_url, self.course_id)
+
+
+def read_notebook_json(path):
+    """Load a notebook as JSON; raise CourseError with the file name on failure."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CourseError(f"{path}: not a readable notebook ({e})") from None
+
+
+SOLUTION_BLOCK = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
+HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)

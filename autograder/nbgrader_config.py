@@ -1,0 +1,41 @@
+"""nbgrader configuration of the course (read by ``python -m autograder`` and usable
+with plain nbgrader: ``nbgrader autograde ... --config autograder/nbgrader_config.py``).
+
+The course directory (``--course``, default ``./course``) holds everything that
+changes during a term; the source assignments stay in the repository's ``solutions/``:
+
+    <course>/gradebook.db                        SQLite gradebook (default database)
+    <course>/release/<assignment>/               student versions (+ <assignment>.zip)
+    <course>/submitted/<student>/<assignment>/   imported submissions, never modified
+    <course>/autograded/<student>/<assignment>/  graded copies
+    <course>/feedback/<student>/<assignment>/    per-student HTML feedback
+    <course>/exports/                            grades.csv, grade_cells.csv
+    <course>/reports/                            report.html and its plots
+
+``python -m autograder`` sets ``CourseDirectory.root`` and ``db_url`` from its command
+line; everything else below applies to every course.
+"""
+import os
+
+c = get_config()  # noqa: F821 -- provided by traitlets when this file is loaded
+
+c.CourseDirectory.course_id = "rnn-textbook"
+c.CourseDirectory.source_directory = os.path.abspath(
+    os.path.join(os.path.dirname(__file__), os.pardir, "solutions"))
+c.CourseDirectory.root = os.path.abspath("course")
+
+# Student stubs: a function body that fails loudly until the student writes it.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# A deleted test cell comes back from the source instead of leaving an empty score.
+c.OverwriteCells.add_missing_cells = True
+
+# Execution limits for plain nbgrader runs (the sandboxed grader has its own).
+c.Execute.timeout = 120
+c.Execute.allow_errors = True
+
+# nbgrader zeroes a test cell with any stderr output; a numpy RuntimeWarning from an
+# otherwise correct answer must not do that.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"\w+Warning: "

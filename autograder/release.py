@@ -1,0 +1,93 @@
+"""``release``: generate the student versions of assignments with nbgrader.
+
+nbgrader's ``generate_assignment`` strips the solution regions (leaving the
+``NotImplementedError`` stub) and the hidden tests, records every cell in the
+gradebook, and copies the assignment's other files (``rnncheck.py``). We then refuse
+the release if any solution or hidden-test line survived, and zip each assignment for
+download.
+"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+
+from .course import HIDDEN_BLOCK, SOLUTION_BLOCK, CourseError, read_notebook_json
+from .challenge import load as load_challenges
+
+__all__ = ["release", "release_leaks"]
+
+# Lines too generic to count as leaked solution code.
+_TRIVIAL = {"", "pass", "return", "else:", "try:", "}", ")", "]", "return out, cache",
+            "return grads"}
+
+
+def significant_lines(block):
+    return {ln.strip() for ln in block.splitlines()
+            if ln.strip() not in _TRIVIAL and not ln.strip().startswith("#")
+            and len(ln.strip()) >= 12}
+
+
+def secret_lines(source_nb):
+    """Solution and hidden-test lines of a source notebook (JSON dict)."""
+    lines = set()
+    for cell in source_nb["cells"]:
+        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        for pattern in (SOLUTION_BLOCK, HIDDEN_BLOCK):
+            for block in pattern.findall(text):
+                lines |= significant_lines(block)
+    return lines
+
+
+def release_leaks(course, assignment):
+    """Solution or hidden-test lines found anywhere in the released notebooks."""
+    source = read_notebook_json(course.config.CourseDirectory.source_directory
+                                + f"/{assignment}/{assignment}.ipynb")
+    secrets = secret_lines(source)
+    leaks = []
+    for nb in course.path("release", assignment).glob("*.ipynb"):
+        text = nb.read_text(encoding="utf-8")
+        leaks += [(nb.name, ln) for ln in secrets if ln in text]
+        for marker in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "autograder.hidden"):
+            if marker in text:
+                leaks.append((nb.name, marker))
+    return leaks
+
+
+def _check_grade_cells(course, assignment):
+    """Every autograded test cell of the source must have a hidden challenge."""
+    source = read_notebook_json(course.config.CourseDirectory.source_directory
+                                + f"/{assignment}/{assignment}.ipynb")
+    challenges = load_challenges(assignment)
+    for cell in source["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and cell["cell_type"] == "code":
+            gid = meta.get("grade_id")
+            if gid not in challenges:
+                raise CourseError(f"{assignment}: test cell {gid!r} has no hidden challenge "
+                                  f"in autograder/challenges/{assignment}.py")
+
+
+def release(course, assignments, log=print):
+    """Generate, verify and zip the student versions of ``assignments``."""
+    for assignment in assignments:
+        course.check_assignment(assignment)
+        _check_grade_cells(course, assignment)
+        result = course.api().generate_assignment(assignment, force=True, create=True)
+        if not result["success"]:
+            detail = (result.get("error") or result.get("log") or "").strip().splitlines()
+            raise CourseError(f"{assignment}: nbgrader generate_assignment failed: "
+                              f"{detail[-1] if detail else 'no details'}")
+        leaks = release_leaks(course, assignment)
+        if leaks:
+            shutil.rmtree(course.path("release", assignment))
+            name, line = leaks[0]
+            raise CourseError(f"{assignment}: solution or hidden-test code leaked into "
+                              f"{name} ({line!r}); release removed")
+        folder = course.path("release", assignment)
+        archive = course.path("release", f"{assignment}.zip")
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in sorted(folder.rglob("*")):
+                if f.is_file():
+                    z.write(f, f"{assignment}/{f.relative_to(folder)}")
+        log(f"released {assignment} -> {folder} ({archive.name})")

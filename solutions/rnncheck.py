@@ -1,0 +1,135 @@
+"""Checks used by the visible tests of the exercise notebooks.
+
+Only numpy is needed. Every check raises an ``AssertionError`` whose message says what
+is wrong, by how much, where it first goes wrong, and (when the test knows a likely
+cause) a hint. A check that passes returns quietly.
+
+The gradient checks compare your ``backward`` with central differences of your own
+``forward``: they test that the two agree, so get the forward pass right first.
+
+(This file is shipped with every assignment and deliberately depends on numpy alone,
+so it repeats a few lines of ``rnn_ref.gradcheck`` rather than importing it.)
+"""
+
+import numpy as np
+
+__all__ = ["rel_error", "check_shape", "check_close", "numerical_gradient",
+           "gradient_error", "check_gradient", "first_failure"]
+
+
+def rel_error(a, b):
+    """Relative error ``||a - b|| / (||a|| + ||b||)`` (0 when both are zero)."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    den = np.linalg.norm(a) + np.linalg.norm(b)
+    return float(np.linalg.norm(a - b) / den) if den > 0 else 0.0
+
+
+def _where(actual, expected, tol):
+    """Index of the first entry that differs by more than ``tol`` (relative to scale)."""
+    scale = max(np.abs(expected).max(initial=0.0), np.abs(actual).max(initial=0.0), 1e-12)
+    bad = np.argwhere(np.abs(actual - expected) > tol * scale + 1e-12)
+    if len(bad) == 0:
+        bad = np.argwhere(np.abs(actual - expected) == np.abs(actual - expected).max())
+    return tuple(int(i) for i in bad[0])
+
+
+def _fmt_hint(hint):
+    return f"\nHint: {hint}" if hint else ""
+
+
+def check_shape(name, actual, shape):
+    """``actual`` must be a numpy array of exactly ``shape``."""
+    if not isinstance(actual, np.ndarray):
+        raise AssertionError(f"{name} should be a numpy array of shape {shape}, "
+                             f"got {type(actual).__name__}")
+    if actual.shape != tuple(shape):
+        raise AssertionError(f"{name} has shape {actual.shape}, expected {tuple(shape)}")
+
+
+def check_close(name, actual, expected, tol=1e-6, hint=None):
+    """``actual`` must equal ``expected`` up to relative error ``tol``."""
+    expected = np.asarray(expected, dtype=np.float64)
+    check_shape(name, actual, expected.shape)
+    if not np.isfinite(actual).all():
+        raise AssertionError(f"{name} contains NaN or inf{_fmt_hint(hint)}")
+    err = rel_error(actual, expected)
+    if err > tol:
+        idx = _where(actual, expected, tol)
+        raise AssertionError(
+            f"{name} is wrong: relative error {err:.1e} (tolerance {tol:.0e}). "
+            f"First mismatch at index {idx}: yours {actual[idx]:.6g}, "
+            f"expected {expected[idx]:.6g}.{_fmt_hint(hint)}")
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    """Central differences of the scalar ``f()`` with respect to ``x`` (changed in place
+    one entry at a time, then restored)."""
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        i = it.multi_index
+        old = x[i]
+        x[i] = old + eps
+        fp = f()
+        x[i] = old - eps
+        fm = f()
+        x[i] = old
+        grad[i] = (fp - fm) / (2 * eps)
+    return grad
+
+
+def gradient_error(forward, backward, inputs, wrt, grad_name=None, dout=None, seed=0):
+    """Compare one gradient of your ``backward`` with central differences.
+
+    Parameters
+    ----------
+    forward : callable, ``forward(**inputs) -> (out, cache)``
+    backward : callable, ``backward(dout, cache) -> dict of gradients``
+    inputs : dict of keyword arguments for ``forward`` (arrays are perturbed in place)
+    wrt : name of the input array to differentiate with respect to
+    grad_name : key of that gradient in the dict ``backward`` returns (default ``wrt``)
+    dout : upstream gradient; random if omitted. The scalar checked is ``sum(out * dout)``.
+
+    Returns ``(relative error, analytic, numerical)``.
+    """
+    out, cache = forward(**inputs)
+    if dout is None:
+        dout = np.random.default_rng(seed).standard_normal(np.shape(out))
+    grads = backward(dout, cache)
+    key = wrt if grad_name is None else grad_name
+    if not isinstance(grads, dict) or key not in grads:
+        raise AssertionError(f"backward should return a dict with the key {key!r}; "
+                             f"got {sorted(grads) if isinstance(grads, dict) else type(grads).__name__}")
+    analytic = grads[key]
+    check_shape(f"the gradient {key!r}", analytic, np.shape(inputs[wrt]))
+    numeric = numerical_gradient(lambda: float(np.sum(forward(**inputs)[0] * dout)), inputs[wrt])
+    return rel_error(analytic, numeric), analytic, numeric
+
+
+def check_gradient(name, forward, backward, inputs, wrt, grad_name=None, dout=None,
+                   tol=1e-6, hint=None):
+    """Raise if your gradient disagrees with central differences of your forward."""
+    err, analytic, numeric = gradient_error(forward, backward, inputs, wrt, grad_name, dout)
+    if not np.isfinite(analytic).all():
+        raise AssertionError(f"{name} contains NaN or inf{_fmt_hint(hint)}")
+    if err > tol:
+        idx = _where(analytic, numeric, tol)
+        raise AssertionError(
+            f"{name} fails the gradient check: relative error {err:.1e} "
+            f"(tolerance {tol:.0e}). First mismatch at index {idx}: yours "
+            f"{analytic[idx]:.6g}, numerical {numeric[idx]:.6g}.{_fmt_hint(hint)}")
+
+
+def first_failure(probes, tol=1e-6):
+    """Run labelled probes in order and return the label of the first that fails.
+
+    ``probes`` is a list of ``(label, thunk)`` where ``thunk()`` returns a relative
+    error. Used for ablation hints: probe the simplest cases first (one step, one
+    tap, a loss on one time step only) and report the first that breaks.
+    Returns ``None`` if every probe passes.
+    """
+    for label, thunk in probes:
+        if not thunk() <= tol:
+            return label
+    return None
