@@ -49,7 +49,8 @@ def source_assignments():
 
 
 def _sqlite_url(path):
-    return f"sqlite:///{Path(path).resolve()}"
+    # timeout: concurrent graders wait for a lock instead of failing at once.
+    return f"sqlite:///{Path(path).resolve()}?timeout=120"
 
 
 class Course:

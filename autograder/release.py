@@ -68,11 +68,23 @@ def _check_grade_cells(course, assignment):
                                   f"in autograder/challenges/{assignment}.py")
 
 
-def release(course, assignments, log=print):
+def _set_due(course, assignment, due):
+    from nbgrader.utils import parse_utc
+    try:
+        when = parse_utc(due)
+    except Exception:  # noqa: BLE001 -- dateutil raises several types
+        raise CourseError(f"--due {due!r} is not a date; use e.g. '2026-12-01 23:59 UTC'") from None
+    with course.gradebook() as gb:
+        gb.update_or_create_assignment(assignment, duedate=when)
+
+
+def release(course, assignments, due=None, log=print):
     """Generate, verify and zip the student versions of ``assignments``."""
     for assignment in assignments:
         course.check_assignment(assignment)
         _check_grade_cells(course, assignment)
+        if due:
+            _set_due(course, assignment, due)
         result = course.api().generate_assignment(assignment, force=True, create=True)
         if not result["success"]:
             detail = (result.get("error") or result.get("log") or "").strip().splitlines()

@@ -57,7 +57,8 @@ def init_params(D, H, O, L=0, K=1, rng=None):
 
 def _delayed(x, k):
     out = np.zeros_like(x)
-    out[k:] = x[:len(x) - k]
+    if k < len(x):
+        out[k:] = x[:len(x) - k]
     return out
 
 
@@ -161,7 +162,7 @@ def backward(dy, cache):
         "b_o": dzo2.sum(axis=0),
     }
     dx = np.zeros_like(x)
-    for l in range(len(W_x)):
+    for l in range(min(len(W_x), T)):
         dx[:T - l] += dz[l:] @ W_x[l]
     grads["x"] = dx
     grads["y_init"] = dfb[:K][::-1].copy()

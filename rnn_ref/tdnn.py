@@ -38,7 +38,8 @@ def init_params(D, H, N, rng=None):
 def _delayed(x, k):
     """``x`` shifted ``k`` steps later in time, zeros before ``t = k``: row t is x[t-k]."""
     out = np.zeros_like(x)
-    out[k:] = x[:len(x) - k]
+    if k < len(x):
+        out[k:] = x[:len(x) - k]
     return out
 
 
@@ -83,7 +84,7 @@ def backward(dy, cache):
     dz2 = dz.reshape(T * B, -1)
     dW = np.stack([dz2.T @ _delayed(x, k).reshape(T * B, D) for k in range(len(W))])
     dx = np.zeros_like(x)
-    for k in range(len(W)):
-        # x[t] fed y[t+k] through tap k.
+    for k in range(min(len(W), T)):
+        # x[t] fed y[t+k] through tap k (taps reaching past the sequence feed nothing).
         dx[:T - k] += dz[k:] @ W[k]
     return {"W": dW, "b": dz2.sum(axis=0), "x": dx}

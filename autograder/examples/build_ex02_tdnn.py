@@ -147,7 +147,7 @@ def tdnn_backward(dy, cache):
     dW = np.stack([np.einsum("tbh,tbd->hd", dz, shift(x, k)) for k in range(len(W))])
     db = dz.sum(axis=(0, 1))
     dx = np.zeros_like(x)
-    for k in range(len(W)):
+    for k in range(min(len(W), T)):
         dx[:T - k] += dz[k:] @ W[k]
     return {"W": dW, "b": db, "x": dx}
     ### END SOLUTION

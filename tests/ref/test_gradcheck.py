@@ -32,7 +32,7 @@ def assert_small(errors):
 
 
 @pytest.mark.parametrize("T,B", SHAPES)
-@pytest.mark.parametrize("N", [0, 1, 3])
+@pytest.mark.parametrize("N", [0, 1, 3, 6])          # N = 6 > T: taps reaching past the start
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "identity", "relu"])
 def test_tdnn(T, B, N, activation):
     rng = np.random.default_rng([T, B, N])
@@ -44,7 +44,7 @@ def test_tdnn(T, B, N, activation):
 
 
 @pytest.mark.parametrize("T,B", SHAPES)
-@pytest.mark.parametrize("L,K", [(0, 1), (2, 1), (1, 3)])
+@pytest.mark.parametrize("L,K", [(0, 1), (2, 1), (1, 3), (6, 6)])
 @pytest.mark.parametrize("mode", ["closed", "open"])
 @pytest.mark.parametrize("out_activation", ["identity", "tanh"])
 def test_narx(T, B, L, K, mode, out_activation):

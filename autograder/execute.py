@@ -1,0 +1,244 @@
+"""Execute a submission in the sandbox, surviving whatever the student's code does.
+
+:class:`SandboxedExecute` replaces nbgrader's ``Execute`` preprocessor in the
+autograde pass. Differences:
+
+* the kernel runs in :class:`autograder.sandbox.Sandbox`, in a temporary copy of the
+  submission's files (the challenge inputs are written there, the answers read back);
+* a per-cell *and* a per-notebook wall-clock limit; after a timeout the kernel must
+  answer within a few seconds or it is restarted;
+* output is capped per cell (the rest is dropped and the cut is noted);
+* when the kernel dies (``os._exit``, a segfault, the memory or CPU limit) or stops
+  answering, it is restarted, the earlier cells are replayed (except those that
+  killed it) and execution continues with the next cell, so the honest parts of a
+  notebook still run. At most ``max_restarts`` restarts.
+
+Every such event is recorded as a one-line *fault* in ``resources['rnngrade']``.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from nbclient.exceptions import DeadKernelError
+from nbclient.util import ensure_async, run_sync
+from nbformat.notebooknode import NotebookNode
+from traitlets import Instance
+
+from nbgrader.preprocessors import Execute
+
+from .sandbox import Limits, Sandbox
+
+__all__ = ["SandboxedExecute", "UnsandboxedExecute", "GRADING_DIR"]
+
+GRADING_DIR = ".rnngrade"       # challenge inputs and answers, inside the working copy
+_PROBE_TIMEOUT = 5
+
+
+def _truncation_note(dropped):
+    return NotebookNode(output_type="stream", name="stdout",
+                        text=f"\n[output truncated by the grader: {dropped // 1024} KB more "
+                             "were dropped]\n")
+
+
+class _GradingExecute(Execute):
+    """nbgrader's Execute with our cell loop: deadlines, output caps, kernel restarts."""
+
+    limits = Instance(Limits, allow_none=True).tag(config=True)
+
+    def _limits(self):
+        return self.limits or Limits()
+
+    # -- output cap ----------------------------------------------------------------------
+    def output(self, outs, msg, display_id, cell_index):
+        budget = self._limits().output_kb * 1024
+        content = msg.get("content", {})
+        size = len(str(content.get("text", ""))) + len(str(content.get("data", "")))
+        used = self._bytes_out.get(cell_index, 0)
+        self._bytes_out[cell_index] = used + size
+        if used + size > budget and msg["msg_type"] in ("stream", "display_data",
+                                                        "execute_result", "update_display_data"):
+            self._dropped[cell_index] = self._dropped.get(cell_index, 0) + size
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+    # -- timeouts ---------------------------------------------------------------------------
+    async def _async_handle_timeout(self, timeout, cell=None):
+        self._timed_out = True
+        return await super()._async_handle_timeout(timeout, cell)
+
+    def _timeout_for(self, cell):
+        remaining = self._deadline - time.monotonic()
+        return max(1, int(min(self._limits().cell_timeout, remaining)))
+
+    def _kernel_responds(self):
+        """After a timeout: does the kernel answer a kernel_info request promptly?"""
+        try:
+            msg_id = run_sync(lambda: ensure_async(self.kc.kernel_info()))()
+            deadline = time.monotonic() + _PROBE_TIMEOUT
+            while time.monotonic() < deadline:
+                reply = run_sync(self.kc.get_shell_msg)(
+                    timeout=max(0.1, deadline - time.monotonic()))
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    return True
+        except Exception:      # noqa: BLE001 -- no reply, dead channel: not responding
+            return False
+        return False
+
+    # -- kernel lifecycle --------------------------------------------------------------------
+    def _start(self):
+        # The working copy is thrown away afterwards: no need for a graceful shutdown.
+        self.shutdown_kernel = "immediate"
+        self.km = self.create_kernel_manager()
+        # The kernel's own console chatter is not the student's output: discard it.
+        self.start_new_kernel(cwd=str(self._workdir), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+        self.start_new_kernel_client()
+        info = self.wait_for_reply(self.kc.kernel_info())
+        if info is not None and "language_info" in info["content"]:
+            self.nb.metadata["language_info"] = info["content"]["language_info"]
+
+    def _stop(self):
+        if getattr(self, "km", None) is not None:
+            try:
+                self._cleanup_kernel()
+            except Exception:  # noqa: BLE001 -- a dead kernel may fail to clean up
+                self.km = None
+                self.kc = None
+
+    def _restart(self, upto, skip):
+        """New kernel; replay code cells before ``upto`` except those in ``skip``."""
+        self._stop()
+        self._start()
+        for i in range(upto):
+            cell = self.nb.cells[i]
+            if cell.cell_type != "code" or i in skip:
+                continue
+            replay = copy.deepcopy(cell)
+            self._timed_out = False
+            self.execute_cell(replay, i, store_history=False)
+            if self._timed_out and not self._kernel_responds():
+                return False
+        return True
+
+    # -- the loop ------------------------------------------------------------------------------
+    def _run_cells(self, faults):
+        limits = self._limits()
+        self._deadline = time.monotonic() + limits.notebook_timeout
+        self.timeout_func = self._timeout_for
+        self._bytes_out, self._dropped = {}, {}
+        skip, restarts = set(), 0
+        self._start()
+        try:
+            index = 0
+            while index < len(self.nb.cells):
+                cell = self.nb.cells[index]
+                if cell.cell_type != "code":
+                    index += 1
+                    continue
+                if time.monotonic() >= self._deadline:
+                    faults.append(f"notebook time limit ({limits.notebook_timeout:.0f} s) reached "
+                                  f"at cell {index}; the remaining cells were not run")
+                    break
+                self._timed_out = False
+                try:
+                    self.execute_cell(cell, index, store_history=True)
+                    dead = self._timed_out and not self._kernel_responds()
+                    if self._timed_out:
+                        faults.append(f"cell {index} ran longer than {limits.cell_timeout:.0f} s "
+                                      "and was interrupted")
+                except DeadKernelError:
+                    dead = True
+                    faults.append(f"cell {index} ended the kernel (exit, crash, or the memory or "
+                                  "CPU limit)")
+                    cell.outputs.append(NotebookNode(
+                        output_type="error", ename="KernelDied", evalue="the kernel died here",
+                        traceback=["KernelDied: the grader restarted the kernel after this cell"]))
+                if self._dropped.get(index):
+                    cell.outputs.append(_truncation_note(self._dropped[index]))
+                    faults.append(f"cell {index} printed more than {limits.output_kb} KB; "
+                                  "the rest was dropped")
+                if dead:
+                    skip.add(index)
+                    restarts += 1
+                    if restarts > limits.max_restarts or not self._restart(index, skip):
+                        faults.append(f"gave up after {restarts} kernel restarts; cells after "
+                                      f"{index} were not run")
+                        break
+                index += 1
+        finally:
+            self._stop()
+
+    def _execute_in(self, nb, resources, workdir):
+        self.nb = nb
+        self.resources = resources
+        self.reset_execution_trackers()
+        self._workdir = workdir
+        grading = resources.setdefault("rnngrade", {})
+        inputs = grading.get("inputs", {})
+        for rel, data in inputs.items():
+            target = workdir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        faults = grading.setdefault("faults", [])
+        self._run_cells(faults)
+        grading["outputs"] = _harvest(workdir / GRADING_DIR)
+        self.set_widgets_metadata()
+        return self.nb, self.resources
+
+
+def _harvest(folder, limit=64 * 1024 * 1024):
+    """Answer files written by the collector: relative path -> bytes."""
+    out = {}
+    if not folder.is_dir():
+        return out
+    for f in folder.rglob("answer*"):
+        if f.is_file() and not f.is_symlink() and f.stat().st_size <= limit:
+            out[str(f.relative_to(folder.parent))] = f.read_bytes()
+    return out
+
+
+def _working_copy(src):
+    """A fresh temporary folder with the submission's files (not its notebooks)."""
+    work = Path(tempfile.mkdtemp(prefix="rnngrade-work-"))
+    src = Path(src)
+    if src.is_dir():
+        for f in src.iterdir():
+            if f.is_file() and not f.is_symlink() and f.suffix != ".ipynb":
+                shutil.copy2(f, work / f.name)
+    return work
+
+
+class SandboxedExecute(_GradingExecute):
+    """nbgrader's Execute, run inside bubblewrap (see module docstring)."""
+
+    def create_kernel_manager(self):
+        self.km = self._sandbox.kernel_manager()
+        return self.km
+
+    def preprocess(self, nb, resources=None, km=None):
+        workdir = _working_copy(resources.get("metadata", {}).get("path", "."))
+        try:
+            with Sandbox(workdir, self._limits()) as sandbox:
+                self._sandbox = sandbox
+                return self._execute_in(nb, resources, workdir)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+class UnsandboxedExecute(_GradingExecute):
+    """The same loop with an ordinary local kernel (``grade --unsafe-no-sandbox``)."""
+
+    kernel_name = "python3"
+
+    def preprocess(self, nb, resources=None, km=None):
+        workdir = _working_copy(resources.get("metadata", {}).get("path", "."))
+        try:
+            return self._execute_in(nb, resources, workdir)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)

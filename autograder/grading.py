@@ -1,0 +1,231 @@
+"""``grade``: autograde submissions in parallel, in the sandbox, without losing a grade.
+
+One submission is graded by :func:`grade_one`, a plain function of picklable
+arguments so that it runs the same in a local process pool or on a Dask worker:
+
+1. skip it if the ledger already has a result for exactly these files (unless
+   ``force``);
+2. read the submission defensively (:mod:`autograder.intake`); a file that cannot be
+   graded gets a ``failed`` ledger row with the reason, never a silent zero;
+3. stage a normalized copy (the submitted files are never modified) and run
+   nbgrader's ``Autograde`` converter on it with our preprocessors
+   (:mod:`autograder.preprocessors`): audit, sandboxed execution, trusted verdicts;
+4. read the scores back from the gradebook and write the ledger row in one
+   transaction.
+
+:func:`grade` plans the work, runs it with ``workers`` processes or on a Dask cluster,
+and shows a progress bar with done/total, failures and the ETA.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict
+from multiprocessing import get_context
+from pathlib import Path
+
+import nbformat
+from traitlets.config import Config
+
+from .course import Course, CourseError
+from .intake import IntakeError, read_submission, submission_digest
+from .ledger import Ledger
+from .sandbox import Limits
+
+__all__ = ["grade", "grade_one", "plan", "autograde_config"]
+
+
+def autograde_config(record, staging, sandbox, limits):
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
+                                        DeduplicateIds, IgnorePattern, LimitOutput,
+                                        OverwriteCells, OverwriteKernelspec)
+
+    from .execute import SandboxedExecute, UnsandboxedExecute
+    from .preprocessors import AuditSubmission, InjectChallenges, JudgeChallenges, SaveTrustedGrades
+
+    execute = SandboxedExecute if sandbox else UnsandboxedExecute
+    c = Config()
+    c.CourseDirectory.submitted_directory = str(staging)
+    c.Autograde.sanitize_preprocessors = [AuditSubmission, ClearOutput, DeduplicateIds,
+                                          OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
+    c.Autograde.autograde_preprocessors = [InjectChallenges, execute, JudgeChallenges,
+                                           IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                           SaveTrustedGrades, AssignLatePenalties,
+                                           CheckCellMetadata]
+    for name in ("AuditSubmission", "InjectChallenges", "JudgeChallenges", "SaveTrustedGrades"):
+        c[name].record_key = record.key
+    c[execute.__name__].limits = limits
+    return c
+
+
+def _stage(nb, folder, staging, student, assignment):
+    """Write the normalized notebook and the other submitted files into ``staging``."""
+    target = staging / student / assignment
+    target.mkdir(parents=True)
+    nbformat.write(nb, str(target / f"{assignment}.ipynb"))
+    for f in folder.iterdir():
+        if f.is_file() and not f.is_symlink() and f.suffix != ".ipynb":
+            shutil.copy2(f, target / f.name)
+
+
+def _scores(course, assignment, student):
+    out = {}
+    with course.gradebook() as gb:
+        sub = gb.find_submission_notebook(assignment, assignment, student)
+        for g in sub.grades:
+            out[g.name] = {"score": g.score, "max": g.max_score,
+                           "auto": g.auto_score, "manual": g.manual_score}
+        total = gb.find_submission(assignment, student)
+        return out, total.score, total.max_score
+
+
+def grade_one(course_root, db_url, assignment, student, force=False, sandbox=True,
+              limits=None):
+    """Grade one submission; return a summary dict (status graded/failed/skipped)."""
+    from .preprocessors import GradingRecord
+
+    course = Course(course_root, db_url)
+    ledger = Ledger(course.db_url)
+    try:
+        folder = course.path("submitted", student, assignment)
+        digest = submission_digest(folder)
+        if not force and ledger.is_current(assignment, student, digest):
+            return {"assignment": assignment, "student": student, "status": "skipped"}
+        try:
+            nb, intake_flags = read_submission(folder, assignment)
+        except IntakeError as e:
+            ledger.store(assignment, student, "failed", digest, reason=str(e))
+            return {"assignment": assignment, "student": student, "status": "failed",
+                    "reason": str(e)}
+        record = GradingRecord(student, assignment)
+        record.flags.extend(intake_flags)
+        staging = Path(tempfile.mkdtemp(prefix="rnngrade-stage-"))
+        try:
+            _stage(nb, folder, staging, student, assignment)
+            limits = Limits(**limits) if isinstance(limits, dict) else (limits or Limits())
+            config = autograde_config(record, staging, sandbox, limits)
+            result = course.api(config).autograde(assignment, student, force=True, create=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            record.close()
+        if not result["success"]:
+            reason = _last_error(result)
+            ledger.store(assignment, student, "failed", digest, reason=reason,
+                         details=record.as_dict())
+            return {"assignment": assignment, "student": student, "status": "failed",
+                    "reason": reason}
+        cells, score, max_score = _scores(course, assignment, student)
+        details = record.as_dict()
+        details["cells"] = cells
+        ledger.store(assignment, student, "graded", digest, score=score,
+                     max_score=max_score, details=details)
+        return {"assignment": assignment, "student": student, "status": "graded",
+                "score": score, "max_score": max_score,
+                "flags": len(record.flags), "faults": len(record.faults)}
+    except CourseError as e:
+        return {"assignment": assignment, "student": student, "status": "error",
+                "reason": str(e)}
+    except Exception as e:  # noqa: BLE001 -- report, keep grading the others
+        tb = traceback.format_exc(limit=3).strip().splitlines()[-1]
+        return {"assignment": assignment, "student": student, "status": "error",
+                "reason": f"grader error: {type(e).__name__}: {e} ({tb})"}
+    finally:
+        ledger.dispose()
+
+
+_EXCEPTION_LINE = re.compile(r"^\s*([A-Za-z_.]*(Error|Exception|Exit)[A-Za-z_]*): (.+)$")
+
+
+def _last_error(result):
+    """The exception behind a failed nbgrader run, as one line."""
+    text = (result.get("log") or "") + "\n" + (result.get("error") or "")
+    found = [m for m in map(_EXCEPTION_LINE.match, text.splitlines())
+             if m and "NbGraderException" not in m.group(1)]
+    if found:
+        m = found[0]
+        return f"nbgrader could not grade the notebook: {m.group(1)}: {m.group(3)[:300]}"
+    return "nbgrader could not grade the notebook (no error message)"
+
+
+def plan(course, assignments=None, students=None):
+    """(assignment, student) pairs with a submission folder, in a stable order."""
+    names = assignments or course.assignments()
+    for a in names:
+        course.check_assignment(a)
+    submitted = course.path("submitted")
+    pairs = []
+    if submitted.is_dir():
+        for sdir in sorted(p for p in submitted.iterdir() if p.is_dir()):
+            if students and sdir.name not in students:
+                continue
+            for a in names:
+                if (sdir / a).is_dir():
+                    pairs.append((a, sdir.name))
+    if students:
+        missing = sorted(set(students) - {s for _, s in pairs})
+        if missing:
+            raise CourseError("no submission from " + ", ".join(missing)
+                              + f" in {submitted}; import them with `collect` first")
+    return pairs
+
+
+def grade(course, assignments=None, students=None, workers=None, force=False, sandbox=True,
+          limits=None, dask_scheduler=None, progress=True, log=print):
+    """Grade everything planned; return the list of per-submission summaries."""
+    from tqdm.auto import tqdm
+
+    with course.gradebook() as gb:
+        known = {a.name for a in gb.assignments}
+    tasks = plan(course, assignments, students)
+    unreleased = sorted({a for a, _ in tasks} - known)
+    if unreleased:
+        raise CourseError(f"assignment {unreleased[0]} was never released in this course; "
+                          f"run `python -m autograder release --course {course.root} "
+                          f"{unreleased[0]}` first")
+    Ledger(course.db_url).dispose()          # create the ledger table once, up front
+    workers = workers or os.cpu_count() or 1
+    limits = asdict(limits or Limits())
+    args = [(str(course.root), course.db_url, a, s, force, sandbox, limits) for a, s in tasks]
+    results = []
+    failed = 0
+    bar = tqdm(total=len(args), desc="grading", unit="nb", disable=not progress,
+               dynamic_ncols=True)
+
+    def done(summary):
+        nonlocal failed
+        results.append(summary)
+        if summary["status"] in ("failed", "error"):
+            failed += 1
+        bar.set_postfix(failed=failed, refresh=False)
+        bar.update(1)
+
+    try:
+        if dask_scheduler:
+            from distributed import Client, as_completed as dask_completed
+            try:
+                client = Client(dask_scheduler, timeout="10s")
+            except (OSError, TimeoutError) as e:
+                raise CourseError(f"cannot reach the Dask scheduler at {dask_scheduler}: {e}; "
+                                  "start one with `dask scheduler` or check the address") from None
+            with client:
+                futures = [client.submit(grade_one, *a, pure=False) for a in args]
+                for fut in dask_completed(futures):
+                    done(fut.result())
+        elif workers == 1:
+            for a in args:
+                done(grade_one(*a))
+        else:
+            with ProcessPoolExecutor(max_workers=workers,
+                                     mp_context=get_context("forkserver")) as pool:
+                futures = [pool.submit(grade_one, *a) for a in args]
+                for fut in as_completed(futures):
+                    done(fut.result())
+    finally:
+        bar.close()
+    return results
