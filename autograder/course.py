@@ -72,6 +72,9 @@ class Course:
         config = PyFileConfigLoader(CONFIG_FILE.name, str(CONFIG_FILE.parent)).load_config()
         config.CourseDirectory.root = str(self.root)
         config.CourseDirectory.db_url = self.db_url
+        # nbgrader's API sets up its exchange (for JupyterHub courses) even when unused;
+        # keep it inside the course instead of /usr/local/share.
+        config.Exchange.root = str(self.root / "exchange")
         self.config = config
 
     # -- paths ---------------------------------------------------------------------

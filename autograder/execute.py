@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async, run_sync
 from nbformat.notebooknode import NotebookNode
 from traitlets import Instance
@@ -34,9 +34,11 @@ from nbgrader.preprocessors import Execute
 
 from .sandbox import Limits, Sandbox
 
-__all__ = ["SandboxedExecute", "UnsandboxedExecute", "GRADING_DIR"]
+__all__ = ["SandboxedExecute", "UnsandboxedExecute"]
 
-GRADING_DIR = ".rnngrade"       # challenge inputs and answers, inside the working copy
+# Where the collector finds the challenge inputs (read-only) and writes its answers,
+# as seen from inside the sandbox.
+SANDBOX_IN, SANDBOX_OUT = "/rnngrade/in", "/rnngrade/out"
 _PROBE_TIMEOUT = 5
 
 
@@ -102,6 +104,16 @@ class _GradingExecute(Execute):
         info = self.wait_for_reply(self.kc.kernel_info())
         if info is not None and "language_info" in info["content"]:
             self.nb.metadata["language_info"] = info["content"]["language_info"]
+        self._baseline = self._process_count()
+
+    def _process_count(self):
+        """Processes in the sandbox, or None where we cannot tell."""
+        return None
+
+    def _strays(self):
+        baseline = getattr(self, "_baseline", None)
+        now = self._process_count()
+        return 0 if baseline is None or now is None else max(0, now - baseline)
 
     def _stop(self):
         if getattr(self, "km", None) is not None:
@@ -117,8 +129,8 @@ class _GradingExecute(Execute):
         self._start()
         for i in range(upto):
             cell = self.nb.cells[i]
-            if cell.cell_type != "code" or i in skip:
-                continue
+            if cell.cell_type != "code" or i in skip or "collector" in cell.metadata.get("rnngrade", {}):
+                continue            # collectors' answers were harvested the first time
             replay = copy.deepcopy(cell)
             self._timed_out = False
             self.execute_cell(replay, i, store_history=False)
@@ -152,6 +164,11 @@ class _GradingExecute(Execute):
                     if self._timed_out:
                         faults.append(f"cell {index} ran longer than {limits.cell_timeout:.0f} s "
                                       "and was interrupted")
+                except CellTimeoutError:
+                    # Interrupted, but the kernel never went idle: it ignores interrupts.
+                    dead = True
+                    faults.append(f"cell {index} ran longer than {limits.cell_timeout:.0f} s "
+                                  "and ignored the interrupt")
                 except DeadKernelError:
                     dead = True
                     faults.append(f"cell {index} ended the kernel (exit, crash, or the memory or "
@@ -159,6 +176,19 @@ class _GradingExecute(Execute):
                     cell.outputs.append(NotebookNode(
                         output_type="error", ename="KernelDied", evalue="the kernel died here",
                         traceback=["KernelDied: the grader restarted the kernel after this cell"]))
+                if not dead and (strays := self._strays()):
+                    dead = True
+                    faults.append(f"cell {index} left {strays} process(es) running; the kernel "
+                                  "was restarted")
+                meta = cell.metadata.get("nbgrader", {})
+                if not meta.get("grade") and "rnngrade" not in cell.metadata:
+                    for out in cell.outputs:
+                        if out.get("output_type") == "error" and out.get("ename") != "KernelDied":
+                            faults.append(f"cell {index} raised {out.get('ename')}: "
+                                          f"{str(out.get('evalue', ''))[:120]}")
+                            break
+                if "collector" in cell.metadata.get("rnngrade", {}):
+                    self._harvest(cell.metadata["rnngrade"]["collector"])
                 if self._dropped.get(index):
                     cell.outputs.append(_truncation_note(self._dropped[index]))
                     faults.append(f"cell {index} printed more than {limits.output_kb} KB; "
@@ -174,33 +204,46 @@ class _GradingExecute(Execute):
         finally:
             self._stop()
 
-    def _execute_in(self, nb, resources, workdir):
+    def _execute_in(self, nb, resources, workdir, io_dirs, io_names):
+        """Run the notebook; the challenge I/O folders are ``io_dirs`` (host paths) and
+        ``io_names`` (the same folders as the kernel sees them)."""
         self.nb = nb
         self.resources = resources
         self.reset_execution_trackers()
         self._workdir = workdir
+        self._answers_dir = io_dirs[1]
         grading = resources.setdefault("rnngrade", {})
-        inputs = grading.get("inputs", {})
-        for rel, data in inputs.items():
-            target = workdir / rel
+        for rel, data in grading.get("inputs", {}).items():
+            target = io_dirs[0] / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+        for cell in nb.cells:
+            if cell.metadata.get("rnngrade", {}).get("prelude"):
+                cell.source = (cell.source.replace("__RNNGRADE_IN__", repr(io_names[0]))
+                               .replace("__RNNGRADE_OUT__", repr(io_names[1])))
+        self._outputs = grading.setdefault("outputs", {})
         faults = grading.setdefault("faults", [])
         self._run_cells(faults)
-        grading["outputs"] = _harvest(workdir / GRADING_DIR)
         self.set_widgets_metadata()
         return self.nb, self.resources
 
+    def _harvest(self, grade_id, limit=64 * 1024 * 1024):
+        """Take a challenge's answers out of reach as soon as its collector has run."""
+        folder = self._answers_dir / grade_id
+        if not folder.is_dir():
+            return
+        for f in folder.iterdir():
+            if f.name.startswith("answer") and f.is_file() and not f.is_symlink() \
+                    and f.stat().st_size <= limit:
+                self._outputs[f"{grade_id}/{f.name}"] = f.read_bytes()
+        shutil.rmtree(folder, ignore_errors=True)
 
-def _harvest(folder, limit=64 * 1024 * 1024):
-    """Answer files written by the collector: relative path -> bytes."""
-    out = {}
-    if not folder.is_dir():
-        return out
-    for f in folder.rglob("answer*"):
-        if f.is_file() and not f.is_symlink() and f.stat().st_size <= limit:
-            out[str(f.relative_to(folder.parent))] = f.read_bytes()
-    return out
+
+def _io_dirs():
+    base = Path(tempfile.mkdtemp(prefix="rnngrade-io-"))
+    (base / "in").mkdir()
+    (base / "out").mkdir()
+    return base, (base / "in", base / "out")
 
 
 def _working_copy(src):
@@ -221,14 +264,22 @@ class SandboxedExecute(_GradingExecute):
         self.km = self._sandbox.kernel_manager()
         return self.km
 
+    def _process_count(self):
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        return self._sandbox.process_count(process.pid if process else None)
+
     def preprocess(self, nb, resources=None, km=None):
         workdir = _working_copy(resources.get("metadata", {}).get("path", "."))
+        base, (inputs, outputs) = _io_dirs()
         try:
-            with Sandbox(workdir, self._limits()) as sandbox:
+            with Sandbox(workdir, self._limits(), ro_binds=[(inputs, SANDBOX_IN)],
+                         rw_binds=[(outputs, SANDBOX_OUT)]) as sandbox:
                 self._sandbox = sandbox
-                return self._execute_in(nb, resources, workdir)
+                return self._execute_in(nb, resources, workdir, (inputs, outputs),
+                                        (SANDBOX_IN, SANDBOX_OUT))
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
+            shutil.rmtree(base, ignore_errors=True)
 
 
 class UnsandboxedExecute(_GradingExecute):
@@ -238,7 +289,9 @@ class UnsandboxedExecute(_GradingExecute):
 
     def preprocess(self, nb, resources=None, km=None):
         workdir = _working_copy(resources.get("metadata", {}).get("path", "."))
+        base, dirs = _io_dirs()
         try:
-            return self._execute_in(nb, resources, workdir)
+            return self._execute_in(nb, resources, workdir, dirs, tuple(map(str, dirs)))
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
+            shutil.rmtree(base, ignore_errors=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 import re
 
-from nbformat.notebooknode import NotebookNode
+from nbformat.v4 import new_markdown_cell
 from traitlets import Unicode
 from traitlets.config import Config
 
@@ -78,8 +78,7 @@ class GradingSummary(NbGraderPreprocessor):
         if row is not None and row["status"] == "graded":
             import json
             row["details"] = json.loads(row["details"] or "{}")
-            nb.cells.insert(0, NotebookNode(cell_type="markdown", metadata={}, id="rnngrade-summary",
-                                            source=summary_markdown(row)))
+            nb.cells.insert(0, new_markdown_cell(summary_markdown(row)))
         return nb, resources
 
 

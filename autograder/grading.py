@@ -40,7 +40,7 @@ from .sandbox import Limits
 __all__ = ["grade", "grade_one", "plan", "autograde_config"]
 
 
-def autograde_config(record, staging, sandbox, limits):
+def autograde_config(record, staging, sandbox, limits, release_dir):
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
                                         DeduplicateIds, IgnorePattern, LimitOutput,
@@ -60,6 +60,7 @@ def autograde_config(record, staging, sandbox, limits):
                                            CheckCellMetadata]
     for name in ("AuditSubmission", "InjectChallenges", "JudgeChallenges", "SaveTrustedGrades"):
         c[name].record_key = record.key
+    c.AuditSubmission.release_dir = str(release_dir)
     c[execute.__name__].limits = limits
     return c
 
@@ -109,7 +110,8 @@ def grade_one(course_root, db_url, assignment, student, force=False, sandbox=Tru
         try:
             _stage(nb, folder, staging, student, assignment)
             limits = Limits(**limits) if isinstance(limits, dict) else (limits or Limits())
-            config = autograde_config(record, staging, sandbox, limits)
+            config = autograde_config(record, staging, sandbox, limits,
+                                      course.path("release", assignment))
             result = course.api(config).autograde(assignment, student, force=True, create=True)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 
 __all__ = ["scan_code", "scan_cells"]
 
@@ -84,9 +85,13 @@ def _to_python(source):
         return source
 
 
+# Names the course's notebooks bind before any student code runs.
+DEFAULT_ALIASES = {"np": "numpy"}
+
+
 class _Scanner(ast.NodeVisitor):
-    def __init__(self):
-        self.aliases = {}          # local name -> dotted module/attribute it stands for
+    def __init__(self, aliases=None):
+        self.aliases = dict(DEFAULT_ALIASES if aliases is None else aliases)
         self.flags = []
 
     def flag(self, node, reason):
@@ -235,16 +240,33 @@ class _Scanner(ast.NodeVisitor):
                 if word in low and ("/" in low or low.strip() == word):
                     self.flag(node, f"mentions the grader's files ({node.value[:40]!r})")
                     break
+            path = node.value.strip()
+            if "\n" not in path and (re.match(r"^(/|~/)[\w.-]+/", path) or "../" in path):
+                self.flag(node, f"refers to {path[:60]!r}, outside the working directory")
 
 
-def scan_code(source):
+def _parse(source):
+    return ast.parse(_to_python(source))
+
+
+def learn_aliases(sources, aliases=None):
+    """Module aliases bound by the imports of ``sources`` (e.g. the locked setup cell)."""
+    scanner = _Scanner(aliases)
+    for source in sources:
+        try:
+            scanner.visit(_parse(source))
+        except SyntaxError:
+            continue
+    return scanner.aliases
+
+
+def scan_code(source, aliases=None):
     """Flags for one cell: a list of ``(line, reason)``."""
-    code = _to_python(source)
     try:
-        tree = ast.parse(code)
+        tree = _parse(source)
     except SyntaxError as e:
         return [(e.lineno or 0, f"does not parse ({e.msg}); not scanned")]
-    scanner = _Scanner()
+    scanner = _Scanner(aliases)
     scanner.visit(tree)
     seen, out = set(), []
     for line, reason in scanner.flags:
@@ -254,10 +276,12 @@ def scan_code(source):
     return out
 
 
-def scan_cells(cells):
-    """``cells`` is a list of ``(label, source)``; returns one-line flags."""
+def scan_cells(cells, given=()):
+    """``cells`` is a list of ``(label, source)`` of student code; ``given`` is the
+    course's own code (whose imports student cells rely on). Returns one-line flags."""
+    aliases = learn_aliases(given)
     flags = []
     for label, source in cells:
-        for line, reason in scan_code(source):
+        for line, reason in scan_code(source, aliases):
             flags.append(f"{label}, line {line}: {reason}")
     return flags

@@ -21,6 +21,7 @@ import re
 
 import numpy as np
 from nbformat.notebooknode import NotebookNode
+from nbformat.v4 import new_code_cell, new_markdown_cell
 from traitlets import Unicode
 
 from nbgrader import utils
@@ -28,7 +29,6 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
 
 from .challenge import draw_cases, judge, load
-from .execute import GRADING_DIR
 from .integrity import scan_cells
 
 __all__ = ["GradingRecord", "AuditSubmission", "InjectChallenges", "JudgeChallenges",
@@ -85,48 +85,104 @@ def _grade_id(cell):
 
 
 class AuditSubmission(_UsesRecord):
-    """Before nbgrader restores anything: report changed cells and scan student code."""
+    """Before nbgrader restores anything: report what changed, repair the structure,
+    and scan the student's code.
+
+    nbgrader's OverwriteCells restores the *content* of locked cells, but some of its
+    code paths assume a well-formed notebook (every grade id known and unique, a
+    deleted test cell preceded by a grade or solution cell) and crash otherwise. So
+    here, after recording each change as a flag: cells carrying unknown grade ids lose
+    their nbgrader metadata, only the last copy of a duplicated id keeps it, and
+    deleted source cells are put back where the release has them.
+    """
+
+    release_dir = Unicode("").tag(config=True)
 
     def preprocess(self, nb, resources):
         meta = resources["nbgrader"]
         with Gradebook(meta["db_url"]) as gb:
             source = gb.find_notebook(meta["notebook"], meta["assignment"])
-            source_cells = {c.name: (c.locked, c.checksum, c.cell_type) for c in source.source_cells}
+            cells = {c.name: c for c in source.source_cells}
             points = {c.name: c.max_score for c in source.grade_cells}
+            solutions = {c.name for c in source.solution_cells}
+            source_cells = {n: (c.locked, c.checksum, c.cell_type, c.source)
+                            for n, c in cells.items()}
+        order = self._release_order(self.release_dir, meta["notebook"]) or list(source_cells)
+        flags = self.record.flags
         seen = {}
-        student_code = []
         for index, cell in enumerate(nb.cells):
-            gid = _grade_id(cell)
-            label = f"cell {index}"
-            if gid:
-                seen.setdefault(gid, []).append(index)
-                if gid not in source_cells:
-                    self.record.flags.append(f"{label} carries the unknown grade id {gid!r} "
-                                             "(nbgrader metadata changed)")
-                elif gid in points and cell.metadata["nbgrader"].get("points") not in (None, points[gid]):
-                    self.record.flags.append(f"{label} ({gid}) claims "
-                                             f"{cell.metadata['nbgrader'].get('points')} points "
-                                             f"instead of {points[gid]}; restored")
-            locked = gid in source_cells and source_cells[gid][0]
-            if cell.cell_type == "code" and not locked:
-                student_code.append((label, _text(cell)))
-        for gid, (locked, checksum, _) in source_cells.items():
-            where = seen.get(gid, [])
-            if not where:
-                if locked or gid in points:
-                    self.record.flags.append(f"cell {gid!r} was deleted or its nbgrader metadata "
-                                             "was changed; restored from the source")
+            nbmeta = cell.metadata.get("nbgrader")
+            if nbmeta is None:
                 continue
+            gid = nbmeta.get("grade_id")
+            if gid not in source_cells:
+                if gid or nbmeta:
+                    flags.append(f"cell {index} carries the unknown grade id {gid!r} "
+                                 "(nbgrader metadata changed); metadata removed")
+                del cell.metadata["nbgrader"]
+                continue
+            seen.setdefault(gid, []).append(index)
+            claimed = nbmeta.get("points")
+            if gid in points and claimed not in (None, points[gid]):
+                flags.append(f"cell {index} ({gid}) claims {claimed} points instead of "
+                             f"{points[gid]}; restored")
+        for gid, where in seen.items():
             if len(where) > 1:
-                self.record.flags.append(f"grade id {gid!r} appears {len(where)} times (cells "
-                                         + ", ".join(map(str, where)) + "); only the last is graded")
-            if locked:
-                cell = nb.cells[where[-1]]
-                if utils.compute_checksum(cell) != checksum:
-                    self.record.flags.append(f"locked cell {gid!r} was edited; restored from "
-                                             "the source")
-        self.record.flags.extend(scan_cells(student_code))
+                flags.append(f"grade id {gid!r} appears {len(where)} times (cells "
+                             + ", ".join(map(str, where)) + "); only the last is graded")
+                for i in where[:-1]:
+                    del nb.cells[i].metadata["nbgrader"]
+        student_code, given_code = [], []
+        for index, cell in enumerate(nb.cells):
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            locked = gid in source_cells and source_cells[gid][0]
+            if locked and utils.compute_checksum(cell) != source_cells[gid][1]:
+                flags.append(f"locked cell {gid!r} was edited; restored from the source")
+            if cell.cell_type == "code":
+                (given_code if locked else student_code).append((f"cell {index}", _text(cell)))
+        self._restore_missing(nb, order, source_cells, points, solutions, set(seen), flags)
+        flags.extend(scan_cells(student_code, [src for _, src in given_code]))
         return nb, resources
+
+    @staticmethod
+    def _release_order(release_dir, notebook):
+        """Grade ids in the order of the released notebook (for re-inserting cells)."""
+        import os
+        path = os.path.join(release_dir, f"{notebook}.ipynb")
+        try:
+            with open(path, encoding="utf-8") as f:
+                released = json.load(f)
+        except (OSError, ValueError):
+            return None
+        return [c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                for c in released["cells"] if c.get("metadata", {}).get("nbgrader")]
+
+    @staticmethod
+    def _restore_missing(nb, order, source_cells, points, solutions, present, flags):
+        for pos, gid in enumerate(order):
+            if gid is None or gid in present or gid not in source_cells:
+                continue
+            locked, checksum, cell_type, source = source_cells[gid]
+            if not (locked or gid in points):
+                continue            # a deleted free-form answer stays deleted
+            flags.append(f"cell {gid!r} was deleted or its nbgrader metadata was changed; "
+                         "restored from the source")
+            nbmeta = {"grade": gid in points, "grade_id": gid, "locked": locked,
+                      "schema_version": 3, "solution": gid in solutions, "task": False,
+                      "checksum": checksum}
+            if gid in points:
+                nbmeta["points"] = points[gid]
+            make = new_code_cell if cell_type == "code" else new_markdown_cell
+            cell = make(source, metadata={"nbgrader": nbmeta})
+            insert_at = 0
+            for prev in reversed(order[:pos]):
+                idx = next((i for i, c in enumerate(nb.cells)
+                            if c.metadata.get("nbgrader", {}).get("grade_id") == prev), None)
+                if idx is not None:
+                    insert_at = idx + 1
+                    break
+            nb.cells.insert(insert_at, cell)
+            present.add(gid)
 
 
 _PRELUDE = r'''
@@ -134,7 +190,9 @@ def __rnngrade_collect__(grade_id):
     """Run the grader's hidden cases on this notebook's functions; save the answers."""
     import os as _os
     import numpy as _np
-    folder = _os.path.join(%(dir)r, grade_id)
+    folder = _os.path.join(__RNNGRADE_IN__, grade_id)
+    answers = _os.path.join(__RNNGRADE_OUT__, grade_id)
+    _os.makedirs(answers, exist_ok=True)
     code = compile(__rnngrade_kernels__[grade_id], "<hidden test>", "exec")
     for name in sorted(_os.listdir(folder)):
         if not (name.startswith("case") and name.endswith(".npz")):
@@ -148,9 +206,9 @@ def __rnngrade_collect__(grade_id):
             env.update(case)
             exec(code, env)
             answer = {str(n): _np.asarray(v, dtype=float) for n, v in dict(env["answer"]).items()}
-            _np.savez(_os.path.join(folder, "answer%%s.npz" %% k), **answer)
+            _np.savez(_os.path.join(answers, "answer%%s.npz" %% k), **answer)
         except Exception as e:
-            with open(_os.path.join(folder, "answer%%s.err" %% k), "w") as f:
+            with open(_os.path.join(answers, "answer%%s.err" %% k), "w") as f:
                 f.write(("%%s: %%s" %% (type(e).__name__, e))[:300])
 
 __rnngrade_kernels__ = %(kernels)s
@@ -188,16 +246,13 @@ class InjectChallenges(_UsesRecord):
                 record.cases[gid] = cases
                 kernels[gid] = challenge.kernel
                 for k, case in enumerate(cases):
-                    inputs[f"{GRADING_DIR}/{gid}/case{k:02d}.npz"] = _npz_bytes(case)
-                cells.append(NotebookNode(cell_type="code", source=f"__rnngrade_collect__({gid!r})",
-                                          metadata={_MARK: {"collector": gid}}, outputs=[],
-                                          execution_count=None))
+                    inputs[f"{gid}/case{k:02d}.npz"] = _npz_bytes(case)
+                cells.append(new_code_cell(f"__rnngrade_collect__({gid!r})",
+                                           metadata={_MARK: {"collector": gid}}))
             else:
                 cells.append(cell)
-        prelude = _PRELUDE % {"dir": GRADING_DIR, "kernels": json.dumps(kernels, indent=1)}
-        cells.insert(0, NotebookNode(cell_type="code", source=prelude,
-                                     metadata={_MARK: {"prelude": True}}, outputs=[],
-                                     execution_count=None))
+        prelude = _PRELUDE % {"kernels": json.dumps(kernels, indent=1)}
+        cells.insert(0, new_code_cell(prelude, metadata={_MARK: {"prelude": True}}))
         nb.cells = cells
         return nb, resources
 
@@ -235,7 +290,7 @@ class JudgeChallenges(_UsesRecord):
             answers = []
             collector = collectors.get(gid)
             for k in range(len(cases)):
-                base = f"{GRADING_DIR}/{gid}/answer{k:02d}"
+                base = f"{gid}/answer{k:02d}"
                 if base + ".npz" in outputs:
                     try:
                         answers.append(_load_answer(outputs[base + ".npz"]))

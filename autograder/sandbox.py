@@ -96,6 +96,26 @@ def _masked_packages(visible_roots):
     return hidden
 
 
+def _descendants(root):
+    """PIDs of all descendants of ``root`` (from /proc), including ``root``."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
 def _cgroup_root():
     """A pids cgroup hierarchy we may create children in (v1 or v2), or None."""
     v1 = Path("/sys/fs/cgroup/pids")
@@ -119,8 +139,10 @@ class Sandbox:
     executes ``bwrap ... python -m ipykernel_launcher -f <connection file>``.
     """
 
-    def __init__(self, workdir, limits=None):
+    def __init__(self, workdir, limits=None, ro_binds=(), rw_binds=()):
         self.workdir = Path(workdir).resolve()
+        self.ro_binds = [(str(h), str(i)) for h, i in ro_binds]
+        self.rw_binds = [(str(h), str(i)) for h, i in rw_binds]
         self.limits = limits or Limits()
         self.bwrap = _bwrap()
         if self.bwrap is None:
@@ -155,6 +177,10 @@ class Sandbox:
         visible = env_prefixes + [d for d in ("/usr", "/bin", "/sbin", "/lib", "/lib64")]
         for hidden in _masked_packages(visible):
             argv += ["--tmpfs", hidden]
+        for host, inside in self.ro_binds:
+            argv += ["--ro-bind", host, inside]
+        for host, inside in self.rw_binds:
+            argv += ["--bind", host, inside]
         argv += ["--bind", str(self.workdir), str(self.workdir),
                  "--bind", str(self.ipc_dir), str(self.ipc_dir),
                  "--chdir", str(self.workdir)]
@@ -197,6 +223,16 @@ class Sandbox:
                                 transport="ipc", ip=str(self.ipc_dir / "k"))
         km.connection_file = str(self.ipc_dir / f"kernel-{uuid.uuid4().hex}.json")
         return km
+
+    # -- processes -------------------------------------------------------------------
+    def process_count(self, root_pid=None):
+        """Processes running in the sandbox (cgroup members, or descendants of root_pid)."""
+        if self.cgroup is not None:
+            try:
+                return len((self.cgroup / "cgroup.procs").read_text().split())
+            except OSError:
+                return 0
+        return len(_descendants(root_pid)) if root_pid else 0
 
     # -- process limit ---------------------------------------------------------------
     def _make_cgroup(self):
