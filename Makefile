@@ -1,5 +1,5 @@
 # Two commands for a fresh machine (see README.md):
-#   make book   create .venv, install, build the site into _build/html
+#   make book   create .venv, install, fetch the npm assets, build the site into _build/html
 #   make test   install the test extras and the Debian packages, run every test
 #
 # Everything is installed into .venv from requirements*.txt; nothing by hand.
@@ -9,7 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: book test sysdeps install install-test release grade-demo bench clean help
+.PHONY: book assets test sysdeps install install-test release grade-demo bench bench-book clean help
 
 help:
 	@echo "make book        build the site into _build/html (creates .venv)"
@@ -17,6 +17,7 @@ help:
 	@echo "make release     generate the student notebooks from solutions/ with nbgrader"
 	@echo "make grade-demo  grade the shipped sample submissions and print the export"
 	@echo "make bench       run the benchmarks (prints ratios against PyTorch / nbgrader)"
+	@echo "make bench-book  time a cold and a warm build of the book"
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,10 +33,25 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# JavaScript served by the built site (MathJax, the ipywidgets HTML manager, RequireJS),
+# pinned by package-lock.json. book/_ext/offline_assets.py copies it into
+# _build/html/_static/vendor, so the site makes no request to a CDN.
+NPM ?= npm
+node_modules/.installed: package.json package-lock.json
+	@command -v $(NPM) >/dev/null 2>&1 || { \
+	  echo "make book needs Node.js and npm to fetch MathJax and the widget manager"; \
+	  echo "(Debian/Ubuntu: apt-get install npm, or run 'make sysdeps')"; exit 1; }
+	$(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: node_modules/.installed
+
 # Debian packages the tests need: bubblewrap (grading sandbox), Chromium (browser
-# tests), PostgreSQL (gradebook tests). Installed only if missing.
+# tests), PostgreSQL (gradebook tests), npm (the book's vendored JavaScript).
+# Installed only if missing.
 sysdeps:
 	@missing=""; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	command -v bwrap >/dev/null 2>&1 || missing="$$missing bubblewrap"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
@@ -45,8 +61,12 @@ sysdeps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-book: install
-	$(BIN)/jupyter-book build . -W -n --keep-going
+# The build command of the site. tests/book runs this same target (adding --all and,
+# for private runs, --toc/--path-output through BOOK_ARGS), so CI builds the book once.
+BOOK_FLAGS := -W -n --keep-going
+BOOK_ARGS  ?=
+book: install assets
+	$(BIN)/jupyter-book build . $(BOOK_FLAGS) $(BOOK_ARGS)
 
 test: install-test sysdeps
 	$(BIN)/python -m pytest
@@ -54,5 +74,27 @@ test: install-test sysdeps
 bench: install-test
 	$(BIN)/python benchmarks/bench_ref.py
 
+bench-book: install assets
+	$(BIN)/python benchmarks/bench_book.py
+
 clean:
 	rm -rf _build
+
+# Student versions of every assignment, generated from solutions/ by nbgrader
+# (python -m autograder release) into course/release/; nobody edits them by hand.
+COURSE ?= course
+release: install
+	$(BIN)/python -m autograder release --course $(COURSE)
+
+# Grade the shipped sample submissions (correct, partial, typical bugs, untouched,
+# late, broken) with the SQLite gradebook, in the sandbox, and print the export.
+DEMO := _build/demo-course
+grade-demo: install sysdeps
+	rm -rf $(DEMO)
+	$(BIN)/python -m autograder release --course $(DEMO) --due "2026-11-01 23:59 UTC" ex02_tdnn ex05_elman
+	$(BIN)/python -m autograder collect --course $(DEMO) ex02_tdnn autograder/samples/ex02_tdnn
+	$(BIN)/python -m autograder collect --course $(DEMO) ex05_elman autograder/samples/ex05_elman
+	$(BIN)/python -m autograder grade --course $(DEMO)
+	$(BIN)/python -m autograder feedback --course $(DEMO)
+	$(BIN)/python -m autograder export --course $(DEMO)
+	$(BIN)/python -m autograder report --course $(DEMO)

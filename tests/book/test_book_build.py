@@ -1,0 +1,179 @@
+"""The book builds cleanly and offline, and the built site references only local files."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from urllib.parse import urlparse
+
+import pytest
+
+from book_site import WIDGET_STATE
+
+# The terms other chapters cite with {term}`...`; the glossary must define exactly these.
+GLOSSARY_TERMS = """
+sequence; time step; finite impulse response; infinite impulse response;
+time-delay neural network; width; NARX network; open loop; closed loop; teacher forcing;
+memory unit; Jordan network; Elman network; context unit; Elman's approximation;
+state-space model; hidden state; initial state; recurrent neural network; deep RNN;
+skip connection; many-to-many; many-to-one; one-to-many; unrolling; weight sharing;
+divergence; backpropagation through time; gradient pooling; truncated BPTT;
+bidirectional RNN; vanishing gradient; exploding gradient; spectral radius;
+gradient clipping; LSTM; cell state; forget gate; input gate; output gate; GRU;
+update gate; reset gate; character-level language model; softmax; cross-entropy;
+temperature; perplexity; sequence-to-sequence; attention
+"""
+
+
+@pytest.mark.slow
+def test_build_is_clean(built_site):
+    """`make book` (-W -n --keep-going) succeeds with no warning, without network."""
+    if built_site.isolation == "prebuilt":
+        pytest.skip("RNN_BOOK_NO_BUILD=1: reusing an existing site")
+    text = built_site.log_text()
+    problems = [line for line in text.splitlines()
+                if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", line)
+                and "Kernel is running over TCP" not in line]
+    assert built_site.returncode == 0 and not problems, (
+        f"book build failed (exit {built_site.returncode}, network: {built_site.isolation});"
+        f" see {built_site.log}\n" + "\n".join(problems[:40] or text.splitlines()[-40:]))
+    assert built_site.isolation in ("netns", "proxy")
+
+
+@pytest.mark.slow
+def test_every_toc_page_is_built(site, docnames):
+    missing = [d for d in docnames if not (site / f"{d}.html").is_file()]
+    assert not missing, f"pages in the toc without HTML: {missing}"
+
+
+@pytest.mark.slow
+def test_offline_assets_are_shipped(site):
+    static = site / "_static"
+    for rel in ("npm/mathjax/tex-mml-chtml.js", "npm/mathjax/output/chtml/fonts/woff-v2",
+                "npm/requirejs/require.js", "npm/jupyter-widgets/embed-amd.js",
+                "widgets-offline.js"):
+        assert (static / rel).exists(), f"_static/{rel} is missing from the built site"
+    assert not (static / "npm/mathjax/latest.js").exists(), "latest.js would query a CDN"
+
+
+class _AssetParser(HTMLParser):
+    """Collect every URL a browser would fetch by itself while loading a page."""
+
+    FETCHING_RELS = {"stylesheet", "preload", "modulepreload", "prefetch", "icon",
+                     "shortcut", "manifest", "apple-touch-icon", "preconnect",
+                     "dns-prefetch"}
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[tuple[str, str]] = []
+        self._in_style = False
+        self.inline_css: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("script", "img", "iframe", "source", "audio", "video", "embed", "track"):
+            for key in ("src", "srcset", "data-src"):
+                if a.get(key):
+                    self.urls.append((tag, a[key]))
+        elif tag == "link":
+            rels = set((a.get("rel") or "").lower().split())
+            if rels & self.FETCHING_RELS and a.get("href"):
+                self.urls.append(("link " + " ".join(sorted(rels)), a["href"]))
+        elif tag == "object" and a.get("data"):
+            self.urls.append((tag, a["data"]))
+        if a.get("style"):
+            self.inline_css.append(a["style"])
+        if tag == "style":
+            self._in_style = True
+
+    def handle_endtag(self, tag):
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.inline_css.append(data)
+
+
+CSS_REMOTE = re.compile(r"""(url\(\s*['"]?|@import\s+['"])\s*(https?:)?//""", re.I)
+
+
+def _remote(url: str) -> bool:
+    parts = urlparse(url.strip().split()[0] if url.strip() else "")
+    return bool(parts.netloc) or parts.scheme in ("http", "https")
+
+
+@pytest.mark.slow
+def test_pages_reference_no_remote_assets(site):
+    """No script, stylesheet, font, image or frame comes from another host."""
+    offenders = []
+    for page in sorted(site.rglob("*.html")):
+        parser = _AssetParser()
+        parser.feed(page.read_text(errors="replace"))
+        for tag, url in parser.urls:
+            if _remote(url):
+                offenders.append(f"{page.relative_to(site)}: <{tag}> {url}")
+        for css in parser.inline_css:
+            if CSS_REMOTE.search(css):
+                offenders.append(f"{page.relative_to(site)}: inline CSS loads {css[:80]!r}")
+    for css_file in sorted((site / "_static").rglob("*.css")):
+        if "npm" in css_file.relative_to(site / "_static").parts:
+            continue
+        if CSS_REMOTE.search(css_file.read_text(errors="replace")):
+            offenders.append(f"{css_file.relative_to(site)} imports a remote file")
+    assert not offenders, "remote assets in the built site:\n" + "\n".join(offenders[:50])
+
+
+def _widget_views(nb: dict) -> int:
+    return sum(1 for cell in nb.get("cells", []) for out in cell.get("outputs", [])
+               if "application/vnd.jupyter.widget-view+json" in out.get("data", {}))
+
+
+@pytest.mark.slow
+def test_widget_state_is_saved(paths, site, docnames):
+    """Executed notebooks that display widgets keep the widget state, and pages embed it."""
+    checked = []
+    for doc in docnames:
+        executed = paths.build / "jupyter_execute" / f"{doc}.ipynb"
+        if not executed.exists():
+            continue
+        nb = json.loads(executed.read_text())
+        if not _widget_views(nb):
+            continue
+        state = nb.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {})
+        assert state.get("state"), f"{doc}: widgets displayed but no widget state saved"
+        html = (site / f"{doc}.html").read_text()
+        assert f'type="{WIDGET_STATE}"' in html, f"{doc}.html does not embed the widget state"
+        assert "npm/jupyter-widgets/embed-amd.js" in html, f"{doc}.html lacks the manager"
+        checked.append(doc)
+    if "book/01_sequences" in docnames:
+        assert "book/01_sequences" in checked, "chapter 1's widget demo lost its state"
+
+
+def test_glossary_defines_the_agreed_terms(paths):
+    """Other chapters cite these terms; renaming or dropping one breaks their builds."""
+    text = (paths.root / "book" / "glossary.md").read_text()
+    body = text.split("```{glossary}", 1)[1].split("```", 1)[0]
+    defined = {line.strip() for line in body.splitlines()
+               if line.strip() and not line.startswith((" ", "\t", ":"))}
+    wanted = {t.strip() for t in GLOSSARY_TERMS.replace("\n", " ").split(";")}
+    assert defined == wanted, (f"missing: {sorted(wanted - defined)}; "
+                               f"unexpected: {sorted(defined - wanted)}")
+
+
+@pytest.mark.slow
+def test_ipynb_download_exists_for_notebook_pages(site, docnames):
+    """The download button offers the executed notebook of every MyST notebook page."""
+    for doc in docnames:
+        page = site / f"{doc}.html"
+        if page.exists() and f"_sources/{doc}.ipynb" in page.read_text():
+            assert (site / "_sources" / f"{doc}.ipynb").is_file(), f"{doc}: dead .ipynb link"
+    if "book/01_sequences" in docnames:
+        page = (site / "book/01_sequences.html").read_text()
+        assert "_sources/book/01_sequences.ipynb" in page, "chapter 1 has no .ipynb download"
+        nb = json.loads((site / "_sources/book/01_sequences.ipynb").read_text())
+        images = [out for cell in nb["cells"] for out in cell.get("outputs", [])
+                  if "image/png" in out.get("data", {})]
+        assert images, "the downloadable chapter 1 notebook has no executed outputs"
+        assert nb["metadata"].get("widgets", {}).get(WIDGET_STATE), "no widget state"
