@@ -18,9 +18,16 @@ def _course_args(p):
                         "e.g. postgresql://user@host/dbname)")
 
 
+def _open(args, create=False):
+    course = Course(args.course, args.db, create=create)
+    if args.db:
+        course.check_database()
+    return course
+
+
 def _cmd_release(args):
     from .release import release
-    course = Course(args.course, args.db, create=True)
+    course = _open(args, create=True)
     names = args.assignments or source_assignments()
     release(course, names, due=args.due)
     return 0
@@ -28,7 +35,7 @@ def _cmd_release(args):
 
 def _cmd_collect(args):
     from .collect import collect
-    course = Course(args.course, args.db)
+    course = _open(args)
     collect(course, args.assignment, args.source, args.pattern, args.skip_unmatched,
             args.overwrite)
     return 0
@@ -36,27 +43,28 @@ def _cmd_collect(args):
 
 def _cmd_feedback(args):
     from .feedback import feedback
-    feedback(Course(args.course, args.db), args.assignments or None, args.student or None)
+    feedback(_open(args), args.assignments or None, args.student or None)
     return 0
 
 
 def _cmd_export(args):
     from .export import export
-    out = export(Course(args.course, args.db))
+    # stdout carries the CSV alone (so it can be piped); the log goes to stderr.
+    out = export(_open(args), log=lambda msg: print(msg, file=sys.stderr))
     print((out / "grades.csv").read_text(encoding="utf-8"), end="")
     return 0
 
 
 def _cmd_report(args):
     from .report import report
-    report(Course(args.course, args.db))
+    report(_open(args))
     return 0
 
 
 def _cmd_grade(args):
     from .grading import grade
     from .sandbox import Limits, sandbox_available
-    course = Course(args.course, args.db)
+    course = _open(args)
     sandbox = not args.unsafe_no_sandbox
     if sandbox:
         ok, reason = sandbox_available()

@@ -42,9 +42,13 @@ class Plan:
 
 
 def _extract(archive, into):
+    """Unpack with nbgrader's zip_collect extractor (it reads a folder of archives)."""
     from nbgrader.plugins.zipcollect import ExtractorPlugin
+    folder = into / "archive"
+    folder.mkdir()
+    shutil.copy2(archive, folder / archive.name)
     try:
-        ExtractorPlugin().extract(str(archive), str(into))
+        ExtractorPlugin().extract(str(folder), str(into / "extracted"))
     except Exception as e:  # noqa: BLE001 -- a broken archive is the user's input
         raise CourseError(f"cannot extract {archive}: {e}") from None
 
@@ -108,7 +112,7 @@ def collect(course, assignment, source, pattern=CANVAS_PATTERN, skip_unmatched=F
             if source.suffix.lower() != ".zip":
                 raise CourseError(f"{source} is not a .zip archive or a folder")
             _extract(source, tmp)
-            root = tmp
+            root = tmp / "extracted"
         else:
             root = source
         top = [p for p in root.iterdir() if p.name not in _IGNORED]

@@ -112,6 +112,31 @@ class Course:
         from nbgrader.api import Gradebook
         return Gradebook(self.db_url, self.course_id)
 
+    def check_database(self):
+        """Connect once; raise CourseError with a usable message if that fails."""
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+        try:
+            url = make_url(self.db_url)
+        except ArgumentError:
+            raise CourseError(f"--db {self.db_url!r} is not a database URL; use e.g. "
+                              "postgresql://user@host:5432/gradebook") from None
+        shown = url.render_as_string(hide_password=True)
+        args = {"connect_timeout": 5} if url.get_backend_name() == "postgresql" else {}
+        try:
+            engine = create_engine(url, connect_args=args)
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            engine.dispose()
+        except ModuleNotFoundError as e:
+            raise CourseError(f"no driver for {shown}: {e}") from None
+        except SQLAlchemyError as e:
+            first = str(getattr(e, "orig", e)).strip().splitlines()[0]
+            raise CourseError(f"cannot connect to the gradebook database {shown} ({first}); "
+                              "check that the server runs and the URL, user and password "
+                              "are right") from None
+
 
 def read_notebook_json(path):
     """Load a notebook as JSON; raise CourseError with the file name on failure."""

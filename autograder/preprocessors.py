@@ -107,7 +107,11 @@ class AuditSubmission(_UsesRecord):
             solutions = {c.name for c in source.solution_cells}
             source_cells = {n: (c.locked, c.checksum, c.cell_type, c.source)
                             for n, c in cells.items()}
-        order = self._release_order(self.release_dir, meta["notebook"]) or list(source_cells)
+        released = self._released(self.release_dir, meta["notebook"])
+        order = [gid for gid, _ in released] or list(source_cells)
+        # Edits are judged against what the student received: the released cell (its
+        # checksum differs from the source's, which still holds the hidden tests).
+        received = {gid: checksum for gid, checksum in released if checksum}
         flags = self.record.flags
         seen = {}
         for index, cell in enumerate(nb.cells):
@@ -136,7 +140,7 @@ class AuditSubmission(_UsesRecord):
         for index, cell in enumerate(nb.cells):
             gid = cell.metadata.get("nbgrader", {}).get("grade_id")
             locked = gid in source_cells and source_cells[gid][0]
-            if locked and utils.compute_checksum(cell) != source_cells[gid][1]:
+            if locked and utils.compute_checksum(cell) != received.get(gid, source_cells[gid][1]):
                 flags.append(f"locked cell {gid!r} was edited; restored from the source")
             if cell.cell_type == "code":
                 (given_code if locked else student_code).append((f"cell {index}", _text(cell)))
@@ -145,17 +149,17 @@ class AuditSubmission(_UsesRecord):
         return nb, resources
 
     @staticmethod
-    def _release_order(release_dir, notebook):
-        """Grade ids in the order of the released notebook (for re-inserting cells)."""
+    def _released(release_dir, notebook):
+        """``(grade_id, checksum)`` of the released notebook's cells, in order."""
         import os
         path = os.path.join(release_dir, f"{notebook}.ipynb")
         try:
             with open(path, encoding="utf-8") as f:
                 released = json.load(f)
         except (OSError, ValueError):
-            return None
-        return [c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-                for c in released["cells"] if c.get("metadata", {}).get("nbgrader")]
+            return []
+        metas = [c.get("metadata", {}).get("nbgrader") for c in released["cells"]]
+        return [(m.get("grade_id"), m.get("checksum")) for m in metas if m]
 
     @staticmethod
     def _restore_missing(nb, order, source_cells, points, solutions, present, flags):

@@ -1,0 +1,41 @@
+_CELL_BACKWARD = {"gru_cell_backward_input_side", "gru_cell_backward_hidden_side",
+                  "gru_cell_backward_inputs"}
+_SEQ_BACKWARD = {"gru_backward_params", "gru_backward_inputs"}
+_EVERYTHING = {"gru_cell_forward", "gru_forward"} | _CELL_BACKWARD | _SEQ_BACKWARD
+_FIX_CELL_FIRST = {gid: "fix it first" for gid in _SEQ_BACKWARD}
+
+BUGS = [
+    dict(name="update-gate roles swapped",
+         replace=[("h = (1.0 - z) * n + z * h_prev", "h = z * n + (1.0 - z) * h_prev")],
+         lost=_EVERYTHING,
+         message={"gru_cell_forward": "the roles are swapped",
+                  "gru_cell_backward_input_side": "fix it first", "gru_forward": "fix it first"}),
+    dict(name="reset gate applied before the matrix product",
+         replace=[("n = np.tanh(ax[:, 2 * H:] + r * hn)",
+                   "n = np.tanh(ax[:, 2 * H:] + (r * h_prev) @ W_h[2 * H:].T + b_h[2 * H:])")],
+         lost=_EVERYTHING,
+         message={"gru_cell_forward": "reset gate multiplies the whole hidden-side term",
+                  "gru_cell_backward_hidden_side": "fix it first", "gru_forward": "fix it first"}),
+    dict(name="sigmoid derivative wrong",
+         replace=[("hn * r * (1.0 - r)", "hn * (1.0 - r * r)"),
+                  ("z * (1.0 - z)", "(1.0 - z * z)")],
+         lost=_CELL_BACKWARD | _SEQ_BACKWARD,
+         message={**{gid: "derivative of the sigmoid" for gid in _CELL_BACKWARD},
+                  **_FIX_CELL_FIRST}),
+    dict(name="reset gate missing from the hidden-side gradient",
+         replace=[("dah = np.concatenate([da_r, da_z, da_n * r], axis=1)",
+                   "dah = np.concatenate([da_r, da_z, da_n], axis=1)")],
+         lost={"gru_cell_backward_hidden_side", "gru_cell_backward_inputs"} | _SEQ_BACKWARD,
+         message={"gru_cell_backward_hidden_side": "multiplied by r too",
+                  "gru_cell_backward_inputs": "multiplied by r too", **_FIX_CELL_FIRST}),
+    dict(name="direct path through z missing",
+         replace=[('"h_prev": dh * z + dah @ W_h', '"h_prev": dah @ W_h')],
+         lost={"gru_cell_backward_inputs"} | _SEQ_BACKWARD,
+         message={"gru_cell_backward_inputs": "direct path through z * h[t-1]",
+                  **_FIX_CELL_FIRST}),
+    dict(name="gradient from the next step not added",
+         replace=[("gru_cell_backward(dh[t] + dh_next, cache[t])",
+                   "gru_cell_backward(dh[t], cache[t])")],
+         lost=_SEQ_BACKWARD,
+         message="must be added to dh[t-1]"),
+]
