@@ -65,8 +65,20 @@ sysdeps:
 # for private runs, --toc/--path-output through BOOK_ARGS), so CI builds the book once.
 BOOK_FLAGS := -W -n --keep-going
 BOOK_ARGS  ?=
-book: install assets
-	$(BIN)/jupyter-book build . $(BOOK_FLAGS) $(BOOK_ARGS)
+# One BLAS thread: the chapters multiply small matrices, for which OpenBLAS's threads
+# cost more than they save (up to 50x slower on a busy 2-core machine).
+book: install assets book/assignments/.published
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/jupyter-book build . $(BOOK_FLAGS) $(BOOK_ARGS)
+
+# The book renders the student versions of the exercises (never the solutions): the
+# same `release` an instructor runs, into a build-only course, published into
+# book/assignments/ when a source assignment changes.
+ASSIGNMENT_SOURCES := $(wildcard solutions/*/*.ipynb solutions/*/*.txt) solutions/rnncheck.py \
+                      $(wildcard autograder/challenges/*.py)
+book/assignments/.published: $(ASSIGNMENT_SOURCES) | install
+	rm -rf _build/book-course
+	$(BIN)/python -m autograder release --course _build/book-course --publish book/assignments > /dev/null
+	touch $@
 
 test: install-test sysdeps
 	$(BIN)/python -m pytest

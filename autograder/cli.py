@@ -30,6 +30,9 @@ def _cmd_release(args):
     course = _open(args, create=True)
     names = args.assignments or source_assignments()
     release(course, names, due=args.due)
+    if args.publish:
+        from .release import publish
+        publish(course, names, args.publish)
     return 0
 
 
@@ -106,6 +109,9 @@ def build_parser():
     p.add_argument("--due", metavar="DATETIME",
                    help="due date recorded in the gradebook, e.g. '2026-12-01 23:59 UTC' "
                         "(submissions with a later timestamp.txt are marked late)")
+    p.add_argument("--publish", metavar="DIR",
+                   help="also copy the student notebooks and zips into DIR (the book uses "
+                        "book/assignments); unchanged files are left untouched")
     p.set_defaults(func=_cmd_release)
 
     p = sub.add_parser(

@@ -78,6 +78,28 @@ def _set_due(course, assignment, due):
         gb.update_or_create_assignment(assignment, duedate=when)
 
 
+def publish(course, assignments, target, log=print):
+    """Copy the student notebooks and zips into ``target`` (e.g. the book's sources).
+
+    A file is rewritten only when its content changed, so a site generator that looks at
+    modification times does not rebuild unchanged pages.
+    """
+    from pathlib import Path
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    changed = 0
+    for assignment in assignments:
+        files = [course.path("release", f"{assignment}.zip")]
+        files += sorted(course.path("release", assignment).glob("*.ipynb"))
+        for f in files:
+            dest = target / f.name
+            data = f.read_bytes()
+            if not dest.exists() or dest.read_bytes() != data:
+                dest.write_bytes(data)
+                changed += 1
+    log(f"published {len(assignments)} assignment(s) to {target} ({changed} file(s) changed)")
+
+
 def release(course, assignments, due=None, log=print):
     """Generate, verify and zip the student versions of ``assignments``."""
     for assignment in assignments:
