@@ -31,6 +31,7 @@ Shapes: ``x`` is ``(T, B, D)``; ``y`` is ``(T, B, O)``; ``h_init`` is ``(B, H)``
 import numpy as np
 
 from . import activations
+from ._batched import matvec, rmatvec
 from ._checks import Shapes, check_cache, check_choice, check_keys, check_positive_int
 
 __all__ = ["init_params", "forward", "backward"]
@@ -77,12 +78,12 @@ def forward(x, params, h_init=None, activation="tanh", out_activation="identity"
     sh.array("params['b_o']", params["b_o"], "O")
     h0 = sh.optional("h_init", h_init, "B H")
     T, B, _ = x.shape
-    a = x @ W_c.T + params["b"]
+    a = matvec(W_c, x) + params["b"]
     h = np.empty((T + 1, B, W_r.shape[0]))
     h[0] = h0
     for t in range(T):
         activations.apply(activation, a[t] + h[t] @ W_r.T, out=h[t + 1])
-    y = activations.apply(out_activation, h[1:] @ W_o.T + params["b_o"])
+    y = activations.apply(out_activation, matvec(W_o, h[1:]) + params["b_o"])
     cache = {"module": "elman", "x": x, "h": h, "y": y, "params": params,
              "activation": activation, "out_activation": out_activation}
     return y, cache
@@ -110,7 +111,7 @@ def backward(dy, cache, mode="exact"):
     O = y.shape[2]
     Shapes(T=T, B=B, O=O).array("dy", dy, "T B O")
     dzo = dy * activations.derivative(cache["out_activation"], y)
-    dh_out = dzo @ p["W_o"]                      # what each h[t] gets from its own output
+    dh_out = rmatvec(p["W_o"], dzo)              # what each h[t] gets from its own output
     fprime = activations.derivative(cache["activation"], h[1:])
     dz = np.empty_like(fprime)
     dh_next = np.zeros((B, h.shape[2]))          # dDIV/dh[t] through step t+1
@@ -124,5 +125,5 @@ def backward(dy, cache, mode="exact"):
             "b": dz2.sum(axis=0),
             "W_o": dzo2.T @ h[1:].reshape(T * B, -1),
             "b_o": dzo2.sum(axis=0),
-            "x": dz @ p["W_c"],
+            "x": rmatvec(p["W_c"], dz),
             "h_init": dh_next}

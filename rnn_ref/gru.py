@@ -27,6 +27,7 @@ Shapes: ``x`` is ``(T, B, D)``; ``h`` is ``(T, B, H)``; ``h_init`` is ``(B, H)``
 import numpy as np
 
 from .activations import sigmoid
+from ._batched import matvec, rmatvec
 from ._checks import Shapes, check_cache, check_keys, check_positive_int
 
 __all__ = ["init_params", "cell_forward", "cell_backward", "forward", "backward"]
@@ -66,24 +67,46 @@ def _check(x, h_prev, params, seq):
     return sh.optional("h_init" if seq else "h_prev", h_prev, "B H")
 
 
-def _step(ax, ah, h_prev, H):
-    """Gates and new state from the input part ``ax`` and hidden part ``ah`` (B, 3H)."""
-    rz = sigmoid(ax[:, :2 * H] + ah[:, :2 * H])
+def _sigmoid_(a):
+    """Logistic function in place: sigma(a) = (1 + tanh(a / 2)) / 2."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a += 1.0
+    a *= 0.5
+    return a
+
+
+def _step(gates, ah, h_prev, h):
+    """One step in place: ``gates`` (B, 3H) holds the input-side pre-activations on entry
+    and ``r, z, n`` on return; ``ah`` is the hidden side (B, 3H); ``h`` (B, H) receives
+    the new state."""
+    H = h.shape[-1]
+    rz, n = gates[:, :2 * H], gates[:, 2 * H:]
+    rz += ah[:, :2 * H]
+    _sigmoid_(rz)
     r, z = rz[:, :H], rz[:, H:]
-    n = np.tanh(ax[:, 2 * H:] + r * ah[:, 2 * H:])
-    return r, z, n, n + z * (h_prev - n)
+    n += r * ah[:, 2 * H:]                         # the reset gate scales W_hn h + b_hn
+    np.tanh(n, out=n)
+    np.subtract(h_prev, n, out=h)                  # h = (1 - z) n + z h_prev
+    h *= z
+    h += n
 
 
-def _step_backward(dh, r, z, n, ah_n, h_prev, H):
-    """Gradients of the pre-activations, input side ``dax`` and hidden side ``dah``."""
-    dn = dh * (1.0 - z)
-    dan = dn * (1.0 - n * n)
-    dax = np.concatenate([dan * ah_n * r * (1.0 - r),
-                          dh * (h_prev - n) * z * (1.0 - z),
-                          dan], axis=-1)
-    dah = dax.copy()
-    dah[..., 2 * H:] *= r
-    return dax, dah
+def _step_backward(dh, gates, ah_n, h_prev, dax, dah):
+    """Gradients of the pre-activations, written into ``dax`` (input side) and ``dah``
+    (hidden side), both (B, 3H). ``dh`` is the gradient reaching ``h[t]``."""
+    H = dh.shape[-1]
+    r, z, n = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:]
+    dar, daz, dan = dax[:, :H], dax[:, H:2 * H], dax[:, 2 * H:]
+    np.multiply(dh, 1.0 - z, out=dan)              # h = n + z (h_prev - n)
+    dan *= 1.0 - n * n                             # n = tanh(a_n)
+    np.multiply(dan, ah_n, out=dar)                # a_n = ... + r * ah_n
+    dar *= r * (1.0 - r)                           # r = sigma(a_r)
+    np.subtract(h_prev, n, out=daz)
+    daz *= dh
+    daz *= z * (1.0 - z)                           # z = sigma(a_z)
+    dah[:, :2 * H] = dax[:, :2 * H]
+    np.multiply(dan, r, out=dah[:, 2 * H:])        # hidden side of n passes through r
 
 
 def cell_forward(x, h_prev, params):
@@ -92,8 +115,9 @@ def cell_forward(x, h_prev, params):
     H = h_prev.shape[1]
     ax = x @ params["W_x"].T + params["b_x"]
     ah = h_prev @ params["W_h"].T + params["b_h"]
-    r, z, n, h = _step(ax, ah, h_prev, H)
-    cache = {"module": "gru.cell", "x": x, "h_prev": h_prev, "r": r, "z": z, "n": n,
+    gates, h = ax, np.empty_like(h_prev)
+    _step(gates, ah, h_prev, h)
+    cache = {"module": "gru.cell", "x": x, "h_prev": h_prev, "gates": gates,
              "ah_n": ah[:, 2 * H:], "params": params}
     return h, cache
 
@@ -107,10 +131,12 @@ def cell_backward(dh, cache):
     p, h_prev = cache["params"], cache["h_prev"]
     B, H = h_prev.shape
     Shapes(B=B, H=H).array("dh", dh, "B H")
-    dax, dah = _step_backward(dh, cache["r"], cache["z"], cache["n"], cache["ah_n"], h_prev, H)
+    dax, dah = np.empty((B, 3 * H)), np.empty((B, 3 * H))
+    _step_backward(dh, cache["gates"], cache["ah_n"], h_prev, dax, dah)
+    z = cache["gates"][:, H:2 * H]
     return {"W_x": dax.T @ cache["x"], "W_h": dah.T @ h_prev,
             "b_x": dax.sum(axis=0), "b_h": dah.sum(axis=0),
-            "x": dax @ p["W_x"], "h_prev": dh * cache["z"] + dah @ p["W_h"]}
+            "x": dax @ p["W_x"], "h_prev": dh * z + dah @ p["W_h"]}
 
 
 def forward(x, params, h_init=None):
@@ -131,16 +157,20 @@ def forward(x, params, h_init=None):
     T, B, _ = x.shape
     H = h0.shape[1]
     W_hT, b_h = params["W_h"].T, params["b_h"]
-    ax = x @ params["W_x"].T + params["b_x"]       # input side, all steps at once
+    # The input side of every pre-activation, all steps at once; each step turns its
+    # slice into the gates r, z, n in place.
+    gates = matvec(params["W_x"], x)               # (T, B, 3H)
+    gates += params["b_x"]
     h = np.empty((T + 1, B, H))
     h[0] = h0
-    r, z, n, ah_n = (np.empty((T, B, H)) for _ in range(4))
+    ah_n = np.empty((T, B, H))                     # W_hn h[t-1] + b_hn, for dr
+    ah = np.empty((B, 3 * H))                      # scratch: hidden side of step t
     for t in range(T):
-        ah = h[t] @ W_hT + b_h
-        r[t], z[t], n[t], h[t + 1] = _step(ax[t], ah, h[t], H)
+        np.matmul(h[t], W_hT, out=ah)
+        ah += b_h
+        _step(gates[t], ah, h[t], h[t + 1])
         ah_n[t] = ah[:, 2 * H:]
-    cache = {"module": "gru", "x": x, "h": h, "r": r, "z": z, "n": n, "ah_n": ah_n,
-             "params": params}
+    cache = {"module": "gru", "x": x, "h": h, "gates": gates, "ah_n": ah_n, "params": params}
     return h[1:], cache
 
 
@@ -151,22 +181,26 @@ def backward(dh, cache):
     'h_init' (B, H)}``; weight gradients are pooled over time after the loop.
     """
     check_cache(cache, "gru")
-    x, h, r, z, n, ah_n, p = (cache[k] for k in ("x", "h", "r", "z", "n", "ah_n", "params"))
+    x, h, gates, ah_n, p = (cache[k] for k in ("x", "h", "gates", "ah_n", "params"))
     T, B, D = x.shape
     H = h.shape[2]
     Shapes(T=T, B=B, H=H).array("dh", dh, "T B H")
     W_h = p["W_h"]
+    # Pre-activation gradients of every step, input side and hidden side (they differ
+    # in the candidate block only). Keeping both whole makes each weight gradient one
+    # contiguous matmul after the loop: faster than splitting, at 2 T*B*3H floats.
     dax = np.empty((T, B, 3 * H))
     dah = np.empty((T, B, 3 * H))
-    dh_next = np.zeros((B, H))
+    dh_next = np.zeros((B, H))                     # dDIV/dh[t] through step t+1
     for t in range(T - 1, -1, -1):
         dh_t = dh[t] + dh_next
-        dax[t], dah[t] = _step_backward(dh_t, r[t], z[t], n[t], ah_n[t], h[t], H)
-        dh_next = dh_t * z[t] + dah[t] @ W_h
+        _step_backward(dh_t, gates[t], ah_n[t], h[t], dax[t], dah[t])
+        dh_next = dh_t * gates[t, :, H:2 * H]      # the direct path: h[t] = ... + z h[t-1]
+        dh_next += dah[t] @ W_h
     dax2, dah2 = dax.reshape(T * B, 3 * H), dah.reshape(T * B, 3 * H)
     return {"W_x": dax2.T @ x.reshape(T * B, D),
             "W_h": dah2.T @ h[:-1].reshape(T * B, H),
             "b_x": dax2.sum(axis=0),
             "b_h": dah2.sum(axis=0),
-            "x": dax @ p["W_x"],
+            "x": rmatvec(p["W_x"], dax),
             "h_init": dh_next}

@@ -33,6 +33,7 @@ Shapes: ``x`` is ``(T, B, D)``; ``y`` is ``(T, B, O)``; ``s_init`` is ``(B, O)``
 import numpy as np
 
 from . import activations
+from ._batched import matvec, rmatvec
 from ._checks import Shapes, check_cache, check_choice, check_keys, check_positive_int
 
 __all__ = ["init_params", "forward", "backward"]
@@ -83,7 +84,7 @@ def forward(x, params, mu=0.5, s_init=None, activation="tanh", out_activation="s
     sh.array("params['b_o']", params["b_o"], "O")
     s0 = sh.optional("s_init", s_init, "B O")
     T, B, _ = x.shape
-    a = x @ W_c.T + params["b"]
+    a = matvec(W_c, x) + params["b"]
     s = np.empty((T, B, W_o.shape[0]))
     h = np.empty((T, B, W_o.shape[1]))
     y = np.empty_like(s)
@@ -134,5 +135,5 @@ def backward(dy, cache, mode="exact"):
             "b": dz2.sum(axis=0),
             "W_o": dzo2.T @ h.reshape(T * B, -1),
             "b_o": dzo2.sum(axis=0),
-            "x": dz @ p["W_c"],
+            "x": rmatvec(p["W_c"], dz),
             "s_init": ds_next if mode == "exact" else dz[0] @ p["W_m"]}

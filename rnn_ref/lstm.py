@@ -26,6 +26,7 @@ Shapes: ``x`` is ``(T, B, D)``; ``h`` is ``(T, B, H)``; ``h_init`` and ``s_init`
 
 import numpy as np
 
+from ._batched import matvec, rmatvec
 from ._checks import Shapes, check_cache, check_keys, check_positive_int
 
 __all__ = ["init_params", "cell_forward", "cell_backward", "forward", "backward"]
@@ -126,19 +127,18 @@ def forward(x, params, h_init=None, s_init=None):
     Returns
     -------
     h : (T, B, H) array
-    cache : dict for :func:`backward`. ``cache['s']`` is ``(T+1, B, H)`` with
-        ``cache['s'][t + 1] = s[t]``.
+    cache : dict for :func:`backward`: the input, the activated gates ``(T, B, 4H)`` and
+        the states; ``cache['s']`` is ``(T+1, B, H)`` with ``cache['s'][t + 1] = s[t]``.
     """
     h0, s0 = _check(x, h_init, s_init, params, seq=True)
     T, B, _ = x.shape
     H = h0.shape[1]
     W_hT = params["W_h"].T
     # The input half of every pre-activation, for all steps in one matmul.
-    gates = x @ params["W_x"].T                     # (T, B, 4H), activated in place below
+    gates = matvec(params["W_x"], x)                # (T, B, 4H), activated in place below
     gates += params["b"]
     h = np.empty((T + 1, B, H))
     s = np.empty((T + 1, B, H))
-    tanh_s = np.empty((T, B, H))
     h[0], s[0] = h0, s0
     a_h = np.empty((B, 4 * H))                      # scratch for W_h h[t-1]
     for t in range(T):
@@ -148,10 +148,11 @@ def forward(x, params, h_init=None, s_init=None):
         i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
         np.multiply(f, s[t], out=s[t + 1])
         s[t + 1] += i * g
-        np.tanh(s[t + 1], out=tanh_s[t])
-        np.multiply(o, tanh_s[t], out=h[t + 1])
-    cache = {"module": "lstm", "x": x, "h": h, "s": s, "gates": gates, "tanh_s": tanh_s,
-             "params": params}
+        np.tanh(s[t + 1], out=h[t + 1])
+        h[t + 1] *= o
+    # The cache is what backward needs and cannot cheaply recompute: the gates and the
+    # states (tanh(s[t]) is recomputed there, one step at a time).
+    cache = {"module": "lstm", "x": x, "h": h, "s": s, "gates": gates, "params": params}
     return h[1:], cache
 
 
@@ -165,7 +166,7 @@ def backward(dh, cache):
     Returns ``{'W_x', 'W_h', 'b', 'x' (T, B, D), 'h_init' (B, H), 's_init' (B, H)}``.
     """
     check_cache(cache, "lstm")
-    x, h, s, gates, tanh_s, p = (cache[k] for k in ("x", "h", "s", "gates", "tanh_s", "params"))
+    x, h, s, gates, p = (cache[k] for k in ("x", "h", "s", "gates", "params"))
     T, B, D = x.shape
     H = h.shape[2]
     Shapes(T=T, B=B, H=H).array("dh", dh, "T B H")
@@ -175,18 +176,19 @@ def backward(dh, cache):
     ds_next = np.zeros((B, H))                      # dDIV/ds[t] through step t+1
     for t in range(T - 1, -1, -1):
         i, f, g, o = (gates[t, :, k * H:(k + 1) * H] for k in range(4))
+        tanh_s = np.tanh(s[t + 1])
         dh_t = dh[t] + dh_next
-        ds_t = ds_next + dh_t * o * (1.0 - tanh_s[t] * tanh_s[t])
+        ds_t = ds_next + dh_t * o * (1.0 - tanh_s * tanh_s)
         da[t, :, :H] = ds_t * g * i * (1.0 - i)
         da[t, :, H:2 * H] = ds_t * s[t] * f * (1.0 - f)
         da[t, :, 2 * H:3 * H] = ds_t * i * (1.0 - g * g)
-        da[t, :, 3 * H:] = dh_t * tanh_s[t] * o * (1.0 - o)
+        da[t, :, 3 * H:] = dh_t * tanh_s * o * (1.0 - o)
         ds_next = ds_t * f                          # ds[t]/ds[t-1] = f
         np.matmul(da[t], W_h, out=dh_next)
     da2 = da.reshape(T * B, 4 * H)
     return {"W_x": da2.T @ x.reshape(T * B, D),
             "W_h": da2.T @ h[:-1].reshape(T * B, H),
             "b": da2.sum(axis=0),
-            "x": da @ p["W_x"],
+            "x": rmatvec(p["W_x"], da),
             "h_init": dh_next,
             "s_init": ds_next}

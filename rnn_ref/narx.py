@@ -35,6 +35,7 @@ Shapes: ``x`` is ``(T, B, D)``; ``y``, ``y_teacher`` are ``(T, B, O)``; ``y_init
 import numpy as np
 
 from . import activations
+from ._batched import matvec, rmatvec
 from ._checks import Shapes, check_cache, check_choice, check_keys, check_positive_int
 
 __all__ = ["init_params", "forward", "backward"]
@@ -104,7 +105,7 @@ def forward(x, params, y_init=None, mode="closed", y_teacher=None,
     T, B, _ = x.shape
     K = len(W_y)
     # Input terms do not depend on the feedback: all steps at once.
-    a = params["b"] + sum(_delayed(x, l) @ W_x[l].T for l in range(len(W_x)))
+    a = params["b"] + sum(matvec(W_x[l], _delayed(x, l)) for l in range(len(W_x)))
     # fb[K + t] is the value fed back as "y[t]"; fb[K - k] = y[-k].
     fb = np.empty((K + T, B, W_o.shape[0]))
     fb[:K] = y_init[::-1]
@@ -163,7 +164,7 @@ def backward(dy, cache):
     }
     dx = np.zeros_like(x)
     for l in range(min(len(W_x), T)):
-        dx[:T - l] += dz[l:] @ W_x[l]
+        dx[:T - l] += rmatvec(W_x[l], dz[l:])
     grads["x"] = dx
     grads["y_init"] = dfb[:K][::-1].copy()
     return grads

@@ -48,6 +48,7 @@ import re
 import numpy as np
 
 from . import activations
+from ._batched import matvec, rmatvec
 from ._checks import Shapes, check_cache, check_choice, check_keys, check_positive_int
 
 __all__ = ["init_params", "architecture", "forward", "backward", "forward_hidden",
@@ -134,9 +135,9 @@ def _hidden_forward(x, params, h_init, activation, L, input_skips):
     for l in range(1, L + 1):
         W_r = params[f"W_r{l}"]
         # Terms without h[t-1] for all steps at once: one (T*B, in) @ (in, H) matmul.
-        a = below @ params[f"W_c{l}"].T + params[f"b{l}"]
+        a = matvec(params[f"W_c{l}"], below) + params[f"b{l}"]
         if l in input_skips:
-            a += x @ params[f"W_x{l}"].T
+            a += matvec(params[f"W_x{l}"], x)
         h = np.empty((T + 1, B, W_r.shape[0]))
         h[0] = h_init[l - 1]
         for t in range(T):
@@ -210,11 +211,11 @@ def _hidden_backward(dh_out, cache, truncate):
         grads[f"b{l}"] = dz2.sum(axis=0)
         if l in input_skips:
             grads[f"W_x{l}"] = dz2.T @ x.reshape(T * B, D)
-            dx += dz @ params[f"W_x{l}"]
+            dx += rmatvec(params[f"W_x{l}"], dz)
         if l == 1:
-            dx += dz @ params["W_c1"]
+            dx += rmatvec(params["W_c1"], dz)
         else:
-            dh_above = dz @ params[f"W_c{l}"]
+            dh_above = rmatvec(params[f"W_c{l}"], dz)
     shape = cache["h_init_shape"]
     grads["x"] = dx
     grads["h_init"] = dh_init.sum(axis=1) if shape is not None and len(shape) == 2 else dh_init
@@ -261,7 +262,7 @@ def output_forward(h_top, params):
     s.array("h_top", h_top, "T B H")
     s.array("params['W_o']", params["W_o"], "O H")
     s.array("params['b_o']", params["b_o"], "O")
-    return h_top @ params["W_o"].T + params["b_o"]
+    return matvec(params["W_o"], h_top) + params["b_o"]
 
 
 def forward(x, params, h_init=None, activation="tanh"):
@@ -295,9 +296,9 @@ def forward(x, params, h_init=None, activation="tanh"):
         shapes.array(f"params['W_o{l}']", params[f"W_o{l}"], "O H")
     shapes.array("params['b_o']", params["b_o"], "O")
     hs = _hidden_forward(x, params, h0, activation, L, input_skips)
-    y = hs[-1][1:] @ params["W_o"].T + params["b_o"]
+    y = matvec(params["W_o"], hs[-1][1:]) + params["b_o"]
     for l in output_skips:
-        y += hs[l - 1][1:] @ params[f"W_o{l}"].T
+        y += matvec(params[f"W_o{l}"], hs[l - 1][1:])
     cache = {"module": "rnn", "x": x, "params": params, "hs": hs, "activation": activation,
              "L": L, "input_skips": input_skips, "output_skips": output_skips,
              "h_init_shape": None if h_init is None else h_init.shape}
@@ -337,10 +338,10 @@ def backward(dy, cache, truncate=None):
     dy2 = dy.reshape(T * B, -1)
     out_grads = {"W_o": dy2.T @ hs[-1][1:].reshape(T * B, -1)}
     dh_out = [None] * L
-    dh_out[L - 1] = dy @ params["W_o"]
+    dh_out[L - 1] = rmatvec(params["W_o"], dy)
     for l in output_skips:
         out_grads[f"W_o{l}"] = dy2.T @ hs[l - 1][1:].reshape(T * B, -1)
-        dh_out[l - 1] = dy @ params[f"W_o{l}"]
+        dh_out[l - 1] = rmatvec(params[f"W_o{l}"], dy)
     out_grads["b_o"] = dy2.sum(axis=0)
     grads = _hidden_backward(dh_out, cache, truncate)
     grads.update(out_grads)

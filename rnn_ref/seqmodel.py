@@ -18,6 +18,7 @@ with :func:`rnn_ref.data.stream_batches` is truncated BPTT over a long text.
 import numpy as np
 
 from . import gru, lstm, rnn
+from ._batched import rmatvec
 from ._checks import Shapes, check_cache, check_choice, check_positive_int
 from .optim import clip_by_global_norm
 
@@ -101,7 +102,7 @@ class SequenceModel:
         T, B, H = h.shape
         Shapes(T=T, B=B, O=self.O).array("dy", dy, "T B O")
         dy2 = dy.reshape(T * B, self.O)
-        grads = (lstm if self.cell == "lstm" else gru).backward(dy @ self.params["W_o"],
+        grads = (lstm if self.cell == "lstm" else gru).backward(rmatvec(self.params["W_o"], dy),
                                                                cache["inner"])
         grads["W_o"] = dy2.T @ h.reshape(T * B, H)
         grads["b_o"] = dy2.sum(axis=0)

@@ -20,6 +20,7 @@ Shapes: ``x`` is ``(T, B, D)``, ``y`` is ``(T, B, H)``.
 import numpy as np
 
 from . import activations
+from ._batched import matvec, rmatvec
 from ._checks import Shapes, check_cache, check_choice, check_keys, check_positive_int
 
 __all__ = ["init_params", "forward", "backward"]
@@ -65,7 +66,7 @@ def forward(x, params, activation="tanh"):
     s.array("params['b']", params["b"], "H")
     z = np.broadcast_to(params["b"], x.shape[:2] + (W.shape[1],)).copy()
     for k in range(len(W)):
-        z += _delayed(x, k) @ W[k].T
+        z += matvec(W[k], _delayed(x, k))
     y = activations.apply(activation, z)
     return y, {"module": "tdnn", "x": x, "y": y, "params": params, "activation": activation}
 
@@ -86,5 +87,5 @@ def backward(dy, cache):
     dx = np.zeros_like(x)
     for k in range(min(len(W), T)):
         # x[t] fed y[t+k] through tap k (taps reaching past the sequence feed nothing).
-        dx[:T - k] += dz[k:] @ W[k]
+        dx[:T - k] += rmatvec(W[k], dz[k:])
     return {"W": dW, "b": dz2.sum(axis=0), "x": dx}
