@@ -77,6 +77,21 @@ class Course:
         config.Exchange.root = str(self.root / "exchange")
         self.config = config
 
+    def write_nbgrader_config(self):
+        """Write ``<course>/nbgrader_config.py`` so that plain nbgrader commands run from
+        the course folder (``nbgrader formgrader``, ``nbgrader autograde``...) see the
+        same course: it loads the shared configuration and records root and database."""
+        path = self.root / "nbgrader_config.py"
+        path.write_text(
+            "# Written by `python -m autograder`. Run plain nbgrader commands from this\n"
+            "# folder (e.g. `nbgrader formgrader` to grade written answers by hand).\n"
+            "c = get_config()  # noqa: F821\n"
+            f"load_subconfig({str(CONFIG_FILE)!r})  # noqa: F821\n"
+            f"c.CourseDirectory.root = {str(self.root)!r}\n"
+            f"c.CourseDirectory.db_url = {self.db_url!r}\n"
+            f"c.Exchange.root = {str(self.root / 'exchange')!r}\n", encoding="utf-8")
+        return path
+
     # -- paths ---------------------------------------------------------------------
     def path(self, step, *parts):
         return self.root.joinpath(step, *parts)

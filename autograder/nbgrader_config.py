@@ -1,5 +1,8 @@
-"""nbgrader configuration of the course (read by ``python -m autograder`` and usable
-with plain nbgrader: ``nbgrader autograde ... --config autograder/nbgrader_config.py``).
+"""nbgrader configuration of the course, read by ``python -m autograder``.
+
+``release`` also writes ``<course>/nbgrader_config.py``, which loads this file and sets
+the course's root and database, so plain nbgrader commands run from the course folder
+work on the same course (``cd course && nbgrader formgrader``).
 
 The course directory (``--course``, default ``./course``) holds everything that
 changes during a term; the source assignments stay in the repository's ``solutions/``:

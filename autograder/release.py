@@ -102,6 +102,7 @@ def publish(course, assignments, target, log=print):
 
 def release(course, assignments, due=None, log=print):
     """Generate, verify and zip the student versions of ``assignments``."""
+    course.write_nbgrader_config()
     for assignment in assignments:
         course.check_assignment(assignment)
         _check_grade_cells(course, assignment)

@@ -1,0 +1,131 @@
+"""Grading throughput: plain nbgrader against `python -m autograder grade`, same run.
+
+    .venv/bin/python benchmarks/bench_grading.py [--submissions 100] [--sandbox-sample 20]
+
+1. Generates ``--submissions`` submissions of one assignment (default ex02_tdnn) by
+   cycling through the shipped samples (correct, partial, typical bugs, untouched,
+   late) under new student ids.
+2. Grades them with plain sequential ``nbgrader autograde ASSIGNMENT`` (one command for
+   every student, hidden tests run in the kernel, no sandbox) in one course, and with
+   ``python -m autograder grade --workers 2`` (bubblewrap sandbox, trusted verdicts) in
+   another. Prints seconds per submission for each and the ratio (target: <= 0.6).
+3. Measures what the sandbox costs: ``--sandbox-sample`` of the submissions graded with
+   one worker, sandboxed and with ``--unsafe-no-sandbox``; prints the difference per
+   notebook (target: <= 0.5 s).
+
+Scores are compared at the end: both pipelines must agree on every submission.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from autograder.course import Course  # noqa: E402
+from autograder.ledger import Ledger  # noqa: E402
+
+SAMPLES = REPO / "autograder" / "samples"
+
+
+def run(*args, **kw):
+    return subprocess.run([str(a) for a in args], cwd=REPO, check=True, capture_output=True,
+                          text=True, **kw)
+
+
+def generate(course_root, assignment, n):
+    samples = sorted(p for p in (SAMPLES / assignment).iterdir()
+                     if p.is_dir() and p.name != "gauss")     # gauss is an unreadable file
+    for k in range(n):
+        shutil.copytree(samples[k % len(samples)],
+                        course_root / "submitted" / f"s{k:03d}" / assignment)
+
+
+def release(course_root, assignment):
+    run(sys.executable, "-m", "autograder", "release", "--course", course_root, assignment)
+
+
+def timed(*args):
+    t = time.perf_counter()
+    run(*args)
+    return time.perf_counter() - t
+
+
+def plain_nbgrader(course_root, assignment):
+    """``nbgrader autograde`` run from the course folder (release wrote its config)."""
+    nbgrader = Path(sys.executable).with_name("nbgrader")
+    t = time.perf_counter()
+    subprocess.run([str(nbgrader), "autograde", assignment, "--log-level=ERROR"],
+                   cwd=course_root, check=True, capture_output=True, text=True)
+    return time.perf_counter() - t
+
+
+def ours(course_root, assignment, *extra):
+    return timed(sys.executable, "-m", "autograder", "grade", "--course", course_root,
+                 "--quiet", assignment, *extra)
+
+
+def scores_nbgrader(course_root, assignment):
+    with Course(course_root).gradebook() as gb:
+        return {s.student.id: sum(g.auto_score or 0 for nb in s.notebooks for g in nb.grades)
+                for s in gb.find_assignment(assignment).submissions}
+
+
+def scores_ours(course_root):
+    ledger = Ledger(Course(course_root).db_url)
+    try:
+        return {r["student"]: r["score"] for r in ledger.rows()}
+    finally:
+        ledger.dispose()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assignment", default="ex02_tdnn")
+    parser.add_argument("--submissions", type=int, default=100)
+    parser.add_argument("--sandbox-sample", type=int, default=20)
+    args = parser.parse_args(argv)
+    a, n = args.assignment, args.submissions
+    with tempfile.TemporaryDirectory(prefix="rnngrade-bench-") as tmp:
+        tmp = Path(tmp)
+        plain, fast = tmp / "plain", tmp / "ours"
+        for root in (plain, fast):
+            release(root, a)
+            generate(root, a, n)
+        print(f"{n} submissions of {a} (the shipped samples, cycled)\n")
+
+        t_plain = plain_nbgrader(plain, a)
+        print(f"plain nbgrader autograde (sequential, no sandbox): {t_plain:7.1f} s "
+              f"= {t_plain / n:.2f} s per submission")
+        t_ours = ours(fast, a, "--workers", "2")
+        print(f"python -m autograder grade --workers 2 (sandbox):  {t_ours:7.1f} s "
+              f"= {t_ours / n:.2f} s per submission")
+        print(f"ratio ours / plain: {t_ours / t_plain:.2f}   (target <= 0.6)\n")
+
+        expected, got = scores_nbgrader(plain, a), scores_ours(fast)
+        differ = sorted(s for s in expected if expected[s] != got.get(s))
+        print("scores: both pipelines agree on every submission" if not differ else
+              f"scores DIFFER for {len(differ)} submissions, e.g. {differ[:3]}")
+
+        m = args.sandbox_sample
+        boxed, open_ = tmp / "boxed", tmp / "open"
+        for root in (boxed, open_):
+            release(root, a)
+            generate(root, a, m)
+        t_box = ours(boxed, a, "--workers", "1")
+        t_open = ours(open_, a, "--workers", "1", "--unsafe-no-sandbox")
+        print(f"\nsandbox cost, {m} submissions, 1 worker: sandboxed {t_box / m:.2f} s, "
+              f"unsandboxed {t_open / m:.2f} s per notebook -> {(t_box - t_open) / m:+.2f} s "
+              "per notebook (target <= 0.5 s)")
+        return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
