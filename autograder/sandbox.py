@@ -183,6 +183,9 @@ class Sandbox:
             argv += ["--bind", host, inside]
         argv += ["--bind", str(self.workdir), str(self.workdir),
                  "--bind", str(self.ipc_dir), str(self.ipc_dir),
+                 # bwrap builds the tree on a tmpfs of its own: make that read-only too,
+                 # so only /tmp, the working copy and the answers folder are writable.
+                 "--remount-ro", "/",
                  "--chdir", str(self.workdir)]
         env = {"PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
                "HOME": str(self.workdir), "LANG": "C.UTF-8", "PYTHONNOUSERSITE": "1",
