@@ -110,6 +110,11 @@ class _GradingExecute(Execute):
         """Processes in the sandbox, or None where we cannot tell."""
         return None
 
+    def _label(self, index):
+        """How the student finds a cell: its position among their cells, from 1."""
+        mine = sum(1 for c in self.nb.cells[:index] if "rnngrade" not in c.metadata)
+        return f"cell {mine + 1}"
+
     def _strays(self):
         baseline = getattr(self, "_baseline", None)
         now = self._process_count()
@@ -155,50 +160,50 @@ class _GradingExecute(Execute):
                     continue
                 if time.monotonic() >= self._deadline:
                     faults.append(f"notebook time limit ({limits.notebook_timeout:.0f} s) reached "
-                                  f"at cell {index}; the remaining cells were not run")
+                                  f"at {self._label(index)}; the remaining cells were not run")
                     break
                 self._timed_out = False
                 try:
                     self.execute_cell(cell, index, store_history=True)
                     dead = self._timed_out and not self._kernel_responds()
                     if self._timed_out:
-                        faults.append(f"cell {index} ran longer than {limits.cell_timeout:.0f} s "
+                        faults.append(f"{self._label(index)} ran longer than {limits.cell_timeout:.0f} s "
                                       "and was interrupted")
                 except CellTimeoutError:
                     # Interrupted, but the kernel never went idle: it ignores interrupts.
                     dead = True
-                    faults.append(f"cell {index} ran longer than {limits.cell_timeout:.0f} s "
+                    faults.append(f"{self._label(index)} ran longer than {limits.cell_timeout:.0f} s "
                                   "and ignored the interrupt")
                 except DeadKernelError:
                     dead = True
-                    faults.append(f"cell {index} ended the kernel (exit, crash, or the memory or "
+                    faults.append(f"{self._label(index)} ended the kernel (exit, crash, or the memory or "
                                   "CPU limit)")
                     cell.outputs.append(NotebookNode(
                         output_type="error", ename="KernelDied", evalue="the kernel died here",
                         traceback=["KernelDied: the grader restarted the kernel after this cell"]))
                 if not dead and (strays := self._strays()):
                     dead = True
-                    faults.append(f"cell {index} left {strays} process(es) running; the kernel "
+                    faults.append(f"{self._label(index)} left {strays} process(es) running; the kernel "
                                   "was restarted")
                 meta = cell.metadata.get("nbgrader", {})
                 if not meta.get("grade") and "rnngrade" not in cell.metadata:
                     for out in cell.outputs:
                         if out.get("output_type") == "error" and out.get("ename") != "KernelDied":
-                            faults.append(f"cell {index} raised {out.get('ename')}: "
+                            faults.append(f"{self._label(index)} raised {out.get('ename')}: "
                                           f"{str(out.get('evalue', ''))[:120]}")
                             break
                 if "collector" in cell.metadata.get("rnngrade", {}):
                     self._harvest(cell.metadata["rnngrade"]["collector"])
                 if self._dropped.get(index):
                     cell.outputs.append(_truncation_note(self._dropped[index]))
-                    faults.append(f"cell {index} printed more than {limits.output_kb} KB; "
+                    faults.append(f"{self._label(index)} printed more than {limits.output_kb} KB; "
                                   "the rest was dropped")
                 if dead:
                     skip.add(index)
                     restarts += 1
                     if restarts > limits.max_restarts or not self._restart(index, skip):
-                        faults.append(f"gave up after {restarts} kernel restarts; cells after "
-                                      f"{index} were not run")
+                        faults.append(f"gave up after {restarts} kernel restarts; the cells after "
+                                      f"{self._label(index)} were not run")
                         break
                 index += 1
         finally:

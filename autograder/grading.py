@@ -191,6 +191,9 @@ def grade(course, assignments=None, students=None, workers=None, force=False, sa
                           f"run `python -m autograder release --course {course.root} "
                           f"{unreleased[0]}` first")
     Ledger(course.db_url).dispose()          # create the ledger table once, up front
+    if sandbox:
+        from .sandbox import sweep_stale
+        sweep_stale()                          # sandboxes orphaned by a killed earlier run
     workers = workers or os.cpu_count() or 1
     limits = asdict(limits or Limits())
     args = [(str(course.root), course.db_url, a, s, force, sandbox, limits) for a, s in tasks]

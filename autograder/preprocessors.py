@@ -121,19 +121,19 @@ class AuditSubmission(_UsesRecord):
             gid = nbmeta.get("grade_id")
             if gid not in source_cells:
                 if gid or nbmeta:
-                    flags.append(f"cell {index} carries the unknown grade id {gid!r} "
+                    flags.append(f"cell {index + 1} carries the unknown grade id {gid!r} "
                                  "(nbgrader metadata changed); metadata removed")
                 del cell.metadata["nbgrader"]
                 continue
             seen.setdefault(gid, []).append(index)
             claimed = nbmeta.get("points")
             if gid in points and claimed not in (None, points[gid]):
-                flags.append(f"cell {index} ({gid}) claims {claimed} points instead of "
+                flags.append(f"cell {index + 1} ({gid}) claims {claimed} points instead of "
                              f"{points[gid]}; restored")
         for gid, where in seen.items():
             if len(where) > 1:
                 flags.append(f"grade id {gid!r} appears {len(where)} times (cells "
-                             + ", ".join(map(str, where)) + "); only the last is graded")
+                             + ", ".join(str(i + 1) for i in where) + "); only the last is graded")
                 for i in where[:-1]:
                     del nb.cells[i].metadata["nbgrader"]
         student_code, given_code = [], []
@@ -143,7 +143,7 @@ class AuditSubmission(_UsesRecord):
             if locked and utils.compute_checksum(cell) != received.get(gid, source_cells[gid][1]):
                 flags.append(f"locked cell {gid!r} was edited; restored from the source")
             if cell.cell_type == "code":
-                (given_code if locked else student_code).append((f"cell {index}", _text(cell)))
+                (given_code if locked else student_code).append((f"cell {index + 1}", _text(cell)))
         self._restore_missing(nb, order, source_cells, points, solutions, set(seen), flags)
         flags.extend(scan_cells(student_code, [src for _, src in given_code]))
         return nb, resources

@@ -34,7 +34,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-__all__ = ["Limits", "Sandbox", "sandbox_available", "SandboxUnavailable"]
+__all__ = ["Limits", "Sandbox", "sandbox_available", "SandboxUnavailable", "sweep_stale"]
 
 _ETC_FILES = ("ld.so.cache", "ld.so.conf", "localtime", "nsswitch.conf", "passwd", "group",
               "host.conf", "hosts", "mime.types")
@@ -114,6 +114,47 @@ def _descendants(root):
         out.append(pid)
         todo.extend(children.get(pid, []))
     return out
+
+
+def _empty_cgroup(path, attempts=50):
+    """Kill every process in a sandbox's cgroup, then remove it."""
+    import time
+    for _ in range(attempts):
+        try:
+            pids = (path / "cgroup.procs").read_text().split()
+        except OSError:
+            return
+        for pid in pids:
+            try:
+                os.kill(int(pid), 9)
+            except OSError:
+                pass
+        try:
+            path.rmdir()
+            return
+        except OSError:
+            time.sleep(0.05)
+
+
+def sweep_stale():
+    """Remove the sandboxes of grading workers that no longer exist (after a crash or a
+    kill -9): their processes are killed and their cgroups deleted. Returns how many."""
+    root = _cgroup_root()
+    if root is None:
+        return 0
+    swept = 0
+    for path in root.glob("rnngrade-*"):
+        parts = path.name.split("-")
+        try:
+            os.kill(int(parts[1]), 0)
+            continue                          # its worker is alive
+        except (IndexError, ValueError, ProcessLookupError):
+            pass
+        except PermissionError:
+            continue                          # someone else's live process
+        _empty_cgroup(path, attempts=20)
+        swept += 1
+    return swept
 
 
 def _cgroup_root():
@@ -203,6 +244,7 @@ class Sandbox:
         spec_dir.mkdir(parents=True)
         settings = self.private / "settings.json"
         settings.write_text(json.dumps({
+            "parent": os.getpid(),            # the process that will start the kernel
             "limits": json.loads(self.limits.to_json()),
             "cgroup": str(self.cgroup) if self.cgroup else None,
             "argv_template": self.bwrap_argv("{connection_file}"),
@@ -242,7 +284,8 @@ class Sandbox:
         root = _cgroup_root()
         if root is None:
             return None
-        path = root / f"rnngrade-{uuid.uuid4().hex[:12]}"
+        # The owner's PID in the name lets sweep_stale() clean up after a killed grader.
+        path = root / f"rnngrade-{os.getpid()}-{uuid.uuid4().hex[:12]}"
         try:
             path.mkdir()
             (path / "pids.max").write_text(str(self.limits.processes))
@@ -252,22 +295,7 @@ class Sandbox:
 
     def close(self):
         if self.cgroup is not None:
-            procs = self.cgroup / "cgroup.procs"
-            try:
-                for pid in procs.read_text().split():
-                    try:
-                        os.kill(int(pid), 9)
-                    except OSError:
-                        pass
-            except OSError:
-                pass
-            for _ in range(50):
-                try:
-                    self.cgroup.rmdir()
-                    break
-                except OSError:
-                    import time
-                    time.sleep(0.05)
+            _empty_cgroup(self.cgroup)
         shutil.rmtree(self.private, ignore_errors=True)
 
     def __enter__(self):

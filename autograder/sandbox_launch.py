@@ -16,9 +16,27 @@ def _set(limit, value):
     resource.setrlimit(limit, (value, value))
 
 
+def _die_with_parent(expected_parent):
+    """SIGKILL this process (and, after exec, bwrap) when the grading worker dies.
+
+    bwrap's own --die-with-parent is armed only once bwrap runs; a worker killed just
+    before that would leave an orphaned sandbox. The flag set here survives exec.
+    """
+    import ctypes
+    import signal
+    PR_SET_PDEATHSIG = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != expected_parent:        # the worker is already gone
+        os._exit(1)
+
+
 def main(settings_path, connection_file):
     with open(settings_path) as f:
         settings = json.load(f)
+    _die_with_parent(settings["parent"])
     limits = settings["limits"]
     if settings.get("cgroup"):
         with open(os.path.join(settings["cgroup"], "cgroup.procs"), "w") as f:

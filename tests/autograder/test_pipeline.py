@@ -182,6 +182,22 @@ def _expected_many(copies=3):
     return {"ex02_tdnn": out}
 
 
+def _orphaned_kernels():
+    """Sandboxed kernel processes whose grading worker is gone (adopted by init)."""
+    orphans = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if "rnngrade-kernel-" in cmd and cmd.startswith("/usr/bin/bwrap") and ppid == 1:
+            orphans.append(int(entry.name))
+    return orphans
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_kill_9_then_resume(tmp_path, backend, request):
     db = request.getfixturevalue("postgres")(f"resume_{os.getpid()}") if backend == "postgresql" else None
@@ -219,6 +235,8 @@ def test_kill_9_then_resume(tmp_path, backend, request):
 
     resumed = cli("grade", "--course", root, *db_args, "--workers", "2", "--quiet")
     assert f"{len(first)} skipped" in resumed.stdout, resumed.stdout
+    orphans = _orphaned_kernels()
+    assert not orphans, f"sandboxed kernels outlived the killed grader: {orphans}"
     assert totals(root, db) == _expected_many()
     ledger = Ledger(course.db_url)
     after = {(r["assignment"], r["student"]): r["graded_at"] for r in ledger.rows()}

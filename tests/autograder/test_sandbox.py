@@ -110,3 +110,22 @@ def test_the_working_copy_is_writable(report):
 def test_process_limit(report):
     status, detail = report["500 processes"]
     assert status in ("BlockingIOError", "OSError", "PermissionError"), (status, detail)
+
+
+def test_sweep_removes_sandboxes_of_dead_workers():
+    from autograder.sandbox import _cgroup_root, sweep_stale
+    root = _cgroup_root()
+    if root is None:
+        pytest.skip("no writable pids cgroup here (not root): RLIMIT_NPROC is used instead")
+    dead = 2 ** 22 + 12345                 # above pid_max: no such process
+    stale = root / f"rnngrade-{dead}-deadbeef0000"
+    stale.mkdir()
+    live = root / f"rnngrade-{__import__('os').getpid()}-cafecafe0000"
+    live.mkdir()
+    try:
+        assert sweep_stale() >= 1
+        assert not stale.exists() and live.exists()
+    finally:
+        for p in (stale, live):
+            if p.exists():
+                p.rmdir()
