@@ -26,6 +26,13 @@ temperature; perplexity; sequence-to-sequence; attention
 """
 
 
+# Lines the executing kernels log that say nothing about the build:
+# - ipykernel warns that it talks to myst-nb over TCP on localhost;
+# - jupyter_client interrupts every kernel before shutting it down, and ipykernel logs
+#   the interrupt if it lands while a message (e.g. a widget comm) is being handled.
+BENIGN_KERNEL_LOG = ("Kernel is running over TCP", "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel.")
+
+
 @pytest.mark.slow
 def test_build_is_clean(built_site):
     """`make book` (-W -n --keep-going) succeeds with no warning, without network."""
@@ -34,7 +41,7 @@ def test_build_is_clean(built_site):
     text = built_site.log_text()
     problems = [line for line in text.splitlines()
                 if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", line)
-                and "Kernel is running over TCP" not in line]
+                and not any(benign in line for benign in BENIGN_KERNEL_LOG)]
     assert built_site.returncode == 0 and not problems, (
         f"book build failed (exit {built_site.returncode}, network: {built_site.isolation});"
         f" see {built_site.log}\n" + "\n".join(problems[:40] or text.splitlines()[-40:]))
