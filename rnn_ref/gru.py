@@ -26,7 +26,6 @@ Shapes: ``x`` is ``(T, B, D)``; ``h`` is ``(T, B, H)``; ``h_init`` is ``(B, H)``
 
 import numpy as np
 
-from .activations import sigmoid
 from ._batched import matvec, rmatvec
 from ._checks import Shapes, check_cache, check_keys, check_positive_int
 

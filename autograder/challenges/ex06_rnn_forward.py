@@ -74,7 +74,7 @@ answer["y"] = y
 
 def _step_cases(rng):
     out = []
-    for T, B, D, H, _, _ in _dims(rng, 4):
+    for _, B, D, H, _, _ in _dims(rng, 4):
         out.append({"x_t": rng.standard_normal((B, D)), "h_prev": rng.uniform(-1, 1, (B, H)),
                     "W_c": rng.standard_normal((H, D)), "W_r": rng.standard_normal((H, H)),
                     "b": rng.standard_normal(H)})
@@ -91,7 +91,7 @@ def _states_cases(rng):
     """States of L layers, output weights with a random non-empty choice of output skips
     (when L > 1), and dy."""
     out = []
-    for k, (T, B, D, H, O, L) in enumerate(_dims(rng, 4)):
+    for k, (T, B, _, H, O, L) in enumerate(_dims(rng, 4)):
         if k >= 2:
             L = max(L, 2)
         case = {"L": L, "dy": rng.standard_normal((T, B, O))}

@@ -124,7 +124,7 @@ def test_stream_batches_continue_each_other():
     seq = np.arange(101)
     windows = list(data.stream_batches(seq, T=5, B=4))
     assert len(windows) == 5                               # 25 steps per stream, 5 windows
-    for (xa, ya), (xb, _) in zip(windows, windows[1:]):
+    for (_, ya), (xb, _) in zip(windows, windows[1:]):
         np.testing.assert_array_equal(xb[0], ya[-1])       # next window starts where we stopped
     x, y = windows[0]
     np.testing.assert_array_equal(y[:-1], x[1:])
