@@ -114,6 +114,26 @@ def build_parser():
                         "book/assignments); unchanged files are left untouched")
     p.set_defaults(func=_cmd_release)
 
+    from .collect import CANVAS_PATTERN
+    p = sub.add_parser(
+        "collect", help="import submissions from an LMS zip download or a folder",
+        description="Import submissions into <course>/submitted/<student>/<assignment>/. "
+                    "SOURCE is an LMS zip download (file names parsed with --pattern, by "
+                    "default Canvas's <name>_[LATE_]<user id>_<submission id>_<file>) or a "
+                    "folder with one sub-folder per student. Nothing is imported if a file "
+                    "name does not match, unless --skip-unmatched.")
+    _course_args(p)
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("source", metavar="SOURCE", help="zip file or folder")
+    p.add_argument("--pattern", default=CANVAS_PATTERN, metavar="REGEX",
+                   help="file-name pattern with (?P<student_id>...) and (?P<file_id>...) "
+                        "groups (default: Canvas)")
+    p.add_argument("--skip-unmatched", action="store_true",
+                   help="import the files that match and report the others")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace existing submissions of the same students")
+    p.set_defaults(func=_cmd_collect)
+
     p = sub.add_parser(
         "grade", help="autograde submissions in the sandbox, in parallel",
         description="Autograde submitted notebooks with nbgrader, each kernel in a bubblewrap "
@@ -142,26 +162,6 @@ def build_parser():
                    help="address-space limit of the student's kernel (default: 2048)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_grade)
-
-    from .collect import CANVAS_PATTERN
-    p = sub.add_parser(
-        "collect", help="import submissions from an LMS zip download or a folder",
-        description="Import submissions into <course>/submitted/<student>/<assignment>/. "
-                    "SOURCE is an LMS zip download (file names parsed with --pattern, by "
-                    "default Canvas's <name>_[LATE_]<user id>_<submission id>_<file>) or a "
-                    "folder with one sub-folder per student. Nothing is imported if a file "
-                    "name does not match, unless --skip-unmatched.")
-    _course_args(p)
-    p.add_argument("assignment", metavar="ASSIGNMENT")
-    p.add_argument("source", metavar="SOURCE", help="zip file or folder")
-    p.add_argument("--pattern", default=CANVAS_PATTERN, metavar="REGEX",
-                   help="file-name pattern with (?P<student_id>...) and (?P<file_id>...) "
-                        "groups (default: Canvas)")
-    p.add_argument("--skip-unmatched", action="store_true",
-                   help="import the files that match and report the others")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace existing submissions of the same students")
-    p.set_defaults(func=_cmd_collect)
 
     p = sub.add_parser(
         "feedback", help="write per-student HTML feedback",
