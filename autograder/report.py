@@ -25,6 +25,8 @@ def _plot_scores(ax, scores, max_score, title):
     ax.set_ylabel("students")
     ax.set_title(title)
     ax.set_xlim(0, max_score or 1)
+    from matplotlib.ticker import MaxNLocator
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))     # counts of students
 
 
 def _plot_fail_rates(ax, rates, title):
