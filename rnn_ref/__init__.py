@@ -22,7 +22,11 @@ Conventions: float64 numpy arrays; sequences are time-major ``(T, B, D)``; weigh
 matrices are ``(out_features, in_features)`` so a layer computes ``x @ W.T``; every
 model is a pair of functions ``forward(...) -> (out, cache)`` and
 ``backward(dout, cache) -> grads`` where ``grads`` has the parameter keys plus the
-gradients of the input and of the initial state. Bad arguments raise ``ValueError``.
+gradients of the input and of the initial state. Models whose final state can be handed
+on (``elman``, ``rnn``, ``brnn``, ``lstm``, ``gru``) also accept a gradient on it
+(``dh_last``, and ``ds_last`` for the LSTM's cell state), as an encoder needs. The output
+``forward`` returns is the caller's own array: editing it never changes ``backward``.
+Bad arguments raise ``ValueError`` naming the argument.
 """
 
 from . import (activations, brnn, data, elman, gradcheck, gru, jordan, losses, lstm, narx,

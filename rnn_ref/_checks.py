@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Shapes", "check_keys", "check_choice", "check_positive_int"]
+__all__ = ["Shapes", "check_keys", "check_choice", "check_positive_int", "check_number"]
 
 
 def _fmt_dims(dims):
@@ -131,6 +131,33 @@ def check_positive_int(name, value, minimum=1):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
+
+
+def check_number(name, value, low=None, high=None, include_low=True, include_high=True):
+    """A finite real number (not a bool, not a string) within the given bounds; as float.
+
+    ``True`` is rejected although Python treats it as 1: ``mu=True`` is almost always a
+    mistake for a keyword that expects a rate.
+    """
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and \
+        not isinstance(value, (bool, np.bool_)) and bool(np.isfinite(value))
+    if ok and low is not None:
+        ok = value >= low if include_low else value > low
+    if ok and high is not None:
+        ok = value <= high if include_high else value < high
+    if not ok:
+        if low == 0 and high is None:
+            what = "a positive finite number" if not include_low else \
+                "a finite number >= 0"
+        elif low is None and high is None:
+            what = "a finite number"
+        else:
+            lo = "-inf" if low is None else f"{low}"
+            hi = "inf" if high is None else f"{high}"
+            what = (f"a number in {'[' if include_low and low is not None else '('}{lo}, "
+                    f"{hi}{']' if include_high and high is not None else ')'}")
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    return float(value)
 
 
 def check_cache(cache, module):

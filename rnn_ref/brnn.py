@@ -16,6 +16,13 @@ the two input gradients (eq. ``eq-brnn-dx``)::
 This needs the whole input before any output: a bidirectional network cannot run
 online.
 
+With ``L > 1`` layers the block is **two separate stacks**: the forward net is an
+``L``-layer :mod:`rnn_ref.rnn` stack on ``x`` and the backward net another on the flipped
+``x``; they meet only in the concatenated output. This is the lecture's block, not
+PyTorch's ``nn.RNN(bidirectional=True, num_layers=L)``, where layer ``l+1`` of *both*
+directions reads the concatenation ``[h_f; h_b]`` of layer ``l``. (To build PyTorch's
+layer-wise stack, chain ``L`` one-layer blocks, each reading the previous block's output.)
+
 Parameters
 ----------
 The lecture's names, one per layer ``l`` of each net (``f`` = forward, ``b`` = backward):
@@ -112,12 +119,30 @@ def forward(x, params, h_init_f=None, h_init_b=None, activation="tanh"):
     return h, {"module": "brnn", "f": cache_f, "b": cache_b, "H": h_f.shape[-1]}
 
 
-def backward(dh, cache, truncate=None):
+def backward(dh, cache, truncate=None, dh_last_f=None, dh_last_b=None):
     """Backpropagation through both nets (eq. ``eq-brnn-dx``).
 
-    ``dh`` is ``(T, B, 2H)``, the gradient with respect to the block output. Returns the
-    gradients of every parameter key plus ``'x'`` (T, B, D), ``'h_init_f'`` and
-    ``'h_init_b'``.
+    Parameters
+    ----------
+    dh : (T, B, 2H) array
+        The gradient with respect to the block output ``[h_f[t]; h_b[t]]``.
+    cache : dict from :func:`forward`
+    truncate : int, optional
+        Truncated BPTT window ``k`` for each net *in the direction it reads*
+        (see :func:`rnn_ref.rnn.backward`). The forward net's windows start at the
+        beginning, ``[0, k), [k, 2k), ...``; the backward net reads flipped time, so its
+        windows start at the end: ``[T-k, T), [T-2k, T-k), ...`` in the original time
+        (the first window of each net is the one it reads first). When ``k`` does not
+        divide ``T`` the two nets therefore cut the sequence at different steps.
+    dh_last_f, dh_last_b : (L, B, H) arrays, optional
+        Gradients on the final states of each net from outside the sequence (e.g. an
+        encoder's states passed to a decoder): the forward net's states after reading
+        ``x[T-1]``, and the backward net's states after reading ``x[0]``.
+
+    Returns
+    -------
+    grads : dict with every parameter key, ``'x'`` (T, B, D), ``'h_init_f'`` and
+        ``'h_init_b'`` (the shapes of the initial states given to forward).
     """
     check_cache(cache, "brnn")
     H = cache["H"]
@@ -125,9 +150,17 @@ def backward(dh, cache, truncate=None):
     if not isinstance(dh, np.ndarray) or dh.shape != (T, B, 2 * H):
         shape = getattr(dh, "shape", type(dh).__name__)
         raise ValueError(f"dh has shape {shape}, expected (T, B, 2H) = {(T, B, 2 * H)}")
-    g_f = rnn.backward_hidden(np.ascontiguousarray(dh[..., :H]), cache["f"], truncate)
+    try:
+        g_f = rnn.backward_hidden(np.ascontiguousarray(dh[..., :H]), cache["f"], truncate,
+                                  dh_last_f)
+    except ValueError as e:
+        raise ValueError(_block_names(str(e), "f")) from None
     # The backward net ran on flipped time: flip its output gradient in, its input gradient out.
-    g_b = rnn.backward_hidden(np.ascontiguousarray(dh[::-1, :, H:]), cache["b"], truncate)
+    try:
+        g_b = rnn.backward_hidden(np.ascontiguousarray(dh[::-1, :, H:]), cache["b"],
+                                  truncate, dh_last_b)
+    except ValueError as e:
+        raise ValueError(_block_names(str(e), "b")) from None
     grads = {}
     for d, g in (("f", g_f), ("b", g_b)):
         for key, value in g.items():
@@ -143,4 +176,4 @@ def _block_names(message, d):
     """Rewrite rnn's key names in an error message into the block's names."""
     message = re.sub(r"'W_([crx]\d+)'", lambda m: f"'W_{d}{m.group(1)}'", message)
     message = re.sub(r"'b(\d+)'", lambda m: f"'b_{d}{m.group(1)}'", message)
-    return message.replace("h_init", f"h_init_{d}")
+    return message.replace("h_init", f"h_init_{d}").replace("dh_last", f"dh_last_{d}")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._checks import check_positive_int
+from ._checks import check_number, check_positive_int
 
 __all__ = ["stock_series", "delayed_copy", "first_symbol", "adding_problem", "Vocabulary",
            "one_hot", "sample", "stream_batches", "load_corpus", "CORPORA"]
@@ -63,7 +63,7 @@ def delayed_copy(T, B, delay, n_symbols=4, rng=None):
     check_positive_int("T", T)
     check_positive_int("B", B)
     check_positive_int("n_symbols", n_symbols, minimum=2)
-    if not isinstance(delay, (int, np.integer)) or not 0 <= delay < T:
+    if isinstance(delay, bool) or not isinstance(delay, (int, np.integer)) or not 0 <= delay < T:
         raise ValueError(f"delay must be an integer in [0, T) = [0, {T}), got {delay!r}")
     rng = np.random.default_rng(rng)
     symbols = rng.integers(n_symbols, size=(T, B))
@@ -171,8 +171,7 @@ def sample(logits, temperature=1.0, rng=None):
     temperatures sharpen the distribution toward the most likely class (greedy as
     ``temperature -> 0``); high ones flatten it toward uniform.
     """
-    if not isinstance(temperature, (int, float)) or not temperature > 0:
-        raise ValueError(f"temperature must be a positive number, got {temperature!r}")
+    temperature = check_number("temperature", temperature, 0, include_low=False)
     logits = np.asarray(logits, dtype=np.float64)
     if logits.ndim not in (1, 2) or not np.isfinite(logits).all():
         raise ValueError("logits must be a finite (V,) or (B, V) array")

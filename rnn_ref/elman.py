@@ -86,10 +86,10 @@ def forward(x, params, h_init=None, activation="tanh", out_activation="identity"
     y = activations.apply(out_activation, matvec(W_o, h[1:]) + params["b_o"])
     cache = {"module": "elman", "x": x, "h": h, "y": y, "params": params,
              "activation": activation, "out_activation": out_activation}
-    return y, cache
+    return y.copy(), cache          # a copy: editing it must not change backward
 
 
-def backward(dy, cache, mode="exact"):
+def backward(dy, cache, mode="exact", dh_last=None):
     """Backward pass of :func:`forward`.
 
     Parameters
@@ -98,6 +98,9 @@ def backward(dy, cache, mode="exact"):
     cache : dict from :func:`forward`
     mode : {'exact', 'blocked'}
         ``'blocked'`` is Elman's approximation.
+    dh_last : (B, H) array, optional
+        A gradient on the final hidden state ``h[T-1]`` from outside the sequence (the
+        state handed on to something else). It is a direct term, kept in both modes.
 
     Returns
     -------
@@ -109,16 +112,20 @@ def backward(dy, cache, mode="exact"):
     x, h, y, p = cache["x"], cache["h"], cache["y"], cache["params"]
     T, B, D = x.shape
     O = y.shape[2]
-    Shapes(T=T, B=B, O=O).array("dy", dy, "T B O")
+    sh = Shapes(T=T, B=B, O=O, H=h.shape[2])
+    sh.array("dy", dy, "T B O")
     dzo = dy * activations.derivative(cache["out_activation"], y)
     dh_out = rmatvec(p["W_o"], dzo)              # what each h[t] gets from its own output
     fprime = activations.derivative(cache["activation"], h[1:])
     dz = np.empty_like(fprime)
-    dh_next = np.zeros((B, h.shape[2]))          # dDIV/dh[t] through step t+1
+    dh_next = sh.optional("dh_last", dh_last, "B H").copy()   # dDIV/dh[t] through step t+1
+    no_memory_gradient = np.zeros_like(dh_next)
     for t in range(T - 1, -1, -1):
         dz[t] = (dh_out[t] + dh_next) * fprime[t]
         if mode == "exact" or t == 0:
             dh_next = dz[t] @ p["W_r"]
+        else:
+            dh_next = no_memory_gradient          # Elman's approximation cuts it here
     dz2, dzo2 = dz.reshape(T * B, -1), dzo.reshape(T * B, O)
     return {"W_c": dz2.T @ x.reshape(T * B, D),
             "W_r": dz2.T @ h[:-1].reshape(T * B, -1),

@@ -170,27 +170,32 @@ def forward(x, params, h_init=None):
         _step(gates[t], ah, h[t], h[t + 1])
         ah_n[t] = ah[:, 2 * H:]
     cache = {"module": "gru", "x": x, "h": h, "gates": gates, "ah_n": ah_n, "params": params}
-    return h[1:], cache
+    return h[1:].copy(), cache      # a copy: editing it must not change backward
 
 
-def backward(dh, cache):
+def backward(dh, cache, dh_last=None):
     """Backpropagation through time for :func:`forward`.
 
-    ``dh`` is ``(T, B, H)``. Returns ``{'W_x', 'W_h', 'b_x', 'b_h', 'x' (T, B, D),
+    ``dh`` is ``(T, B, H)``, the gradient with respect to every output ``h[t]``;
+    ``dh_last`` (B, H), optional, is a gradient on the final state ``h[T-1]`` from
+    outside the sequence (e.g. from a decoder started at this GRU's last state); it is
+    added to ``dh[T-1]``. Returns ``{'W_x', 'W_h', 'b_x', 'b_h', 'x' (T, B, D),
     'h_init' (B, H)}``; weight gradients are pooled over time after the loop.
     """
     check_cache(cache, "gru")
     x, h, gates, ah_n, p = (cache[k] for k in ("x", "h", "gates", "ah_n", "params"))
     T, B, D = x.shape
     H = h.shape[2]
-    Shapes(T=T, B=B, H=H).array("dh", dh, "T B H")
+    sh = Shapes(T=T, B=B, H=H)
+    sh.array("dh", dh, "T B H")
     W_h = p["W_h"]
     # Pre-activation gradients of every step, input side and hidden side (they differ
     # in the candidate block only). Keeping both whole makes each weight gradient one
     # contiguous matmul after the loop: faster than splitting, at 2 T*B*3H floats.
     dax = np.empty((T, B, 3 * H))
     dah = np.empty((T, B, 3 * H))
-    dh_next = np.zeros((B, H))                     # dDIV/dh[t] through step t+1
+    # dDIV/dh[t] through step t+1; at t = T-1, what arrives from outside the sequence.
+    dh_next = sh.optional("dh_last", dh_last, "B H").copy()
     for t in range(T - 1, -1, -1):
         dh_t = dh[t] + dh_next
         _step_backward(dh_t, gates[t], ah_n[t], h[t], dax[t], dah[t])

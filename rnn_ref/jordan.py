@@ -34,7 +34,8 @@ import numpy as np
 
 from . import activations
 from ._batched import matvec, rmatvec
-from ._checks import Shapes, check_cache, check_choice, check_keys, check_positive_int
+from ._checks import (Shapes, check_cache, check_choice, check_keys, check_number,
+                      check_positive_int)
 
 __all__ = ["init_params", "forward", "backward"]
 
@@ -72,8 +73,7 @@ def forward(x, params, mu=0.5, s_init=None, activation="tanh", out_activation="s
     """
     check_choice("activation", activation, activations.NAMES)
     check_choice("out_activation", out_activation, activations.NAMES)
-    if not np.isscalar(mu) or not np.isfinite(mu):
-        raise ValueError(f"mu must be a finite number, got {mu!r}")
+    mu = check_number("mu", mu)
     check_keys(params, KEYS)
     sh = Shapes()
     sh.array("x", x, "T B D")
@@ -92,9 +92,9 @@ def forward(x, params, mu=0.5, s_init=None, activation="tanh", out_activation="s
         s[t] = s0 if t == 0 else mu * s[t - 1] + y[t - 1]
         activations.apply(activation, a[t] + s[t] @ W_m.T, out=h[t])
         activations.apply(out_activation, h[t] @ W_o.T + params["b_o"], out=y[t])
-    cache = {"module": "jordan", "x": x, "s": s, "h": h, "y": y, "mu": float(mu),
+    cache = {"module": "jordan", "x": x, "s": s, "h": h, "y": y, "mu": mu,
              "params": params, "activation": activation, "out_activation": out_activation}
-    return y, cache
+    return y.copy(), cache          # a copy: editing it must not change backward
 
 
 def backward(dy, cache, mode="exact"):

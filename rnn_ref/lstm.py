@@ -153,27 +153,41 @@ def forward(x, params, h_init=None, s_init=None):
     # The cache is what backward needs and cannot cheaply recompute: the gates and the
     # states (tanh(s[t]) is recomputed there, one step at a time).
     cache = {"module": "lstm", "x": x, "h": h, "s": s, "gates": gates, "params": params}
-    return h[1:], cache
+    return h[1:].copy(), cache      # a copy: editing it must not change backward
 
 
-def backward(dh, cache):
+def backward(dh, cache, dh_last=None, ds_last=None):
     """Backpropagation through time for :func:`forward`.
 
-    ``dh`` is ``(T, B, H)``, the gradient with respect to every output ``h[t]``. The loop
-    carries only ``dh[t-1]`` and ``ds[t-1]``; the weight gradients are pooled over all
-    steps afterwards, one matmul each.
+    Parameters
+    ----------
+    dh : (T, B, H) array
+        The gradient with respect to every output ``h[t]``.
+    cache : dict from :func:`forward`
+    dh_last, ds_last : (B, H) arrays, optional
+        Gradients that reach the final state ``h[T-1]``, ``s[T-1]`` from outside the
+        sequence, e.g. from a decoder that starts where this LSTM stopped (an encoder).
+        ``dh_last`` is simply added to ``dh[T-1]``; ``ds_last`` is the only way to pass
+        a gradient to the final cell state, which is not an output.
 
-    Returns ``{'W_x', 'W_h', 'b', 'x' (T, B, D), 'h_init' (B, H), 's_init' (B, H)}``.
+    Returns
+    -------
+    grads : dict ``{'W_x', 'W_h', 'b', 'x' (T, B, D), 'h_init' (B, H), 's_init' (B, H)}``
+
+    The loop carries only ``dh[t-1]`` and ``ds[t-1]``; the weight gradients are pooled
+    over all steps afterwards, one matmul each.
     """
     check_cache(cache, "lstm")
     x, h, s, gates, p = (cache[k] for k in ("x", "h", "s", "gates", "params"))
     T, B, D = x.shape
     H = h.shape[2]
-    Shapes(T=T, B=B, H=H).array("dh", dh, "T B H")
+    sh = Shapes(T=T, B=B, H=H)
+    sh.array("dh", dh, "T B H")
     W_h = p["W_h"]
     da = np.empty_like(gates)                       # dDIV/da[t], stacked like the gates
-    dh_next = np.zeros((B, H))                      # dDIV/dh[t] through step t+1
-    ds_next = np.zeros((B, H))                      # dDIV/ds[t] through step t+1
+    # dDIV/dh[t], dDIV/ds[t] through step t+1; at t = T-1, what arrives from outside.
+    dh_next = sh.optional("dh_last", dh_last, "B H").copy()
+    ds_next = sh.optional("ds_last", ds_last, "B H").copy()
     for t in range(T - 1, -1, -1):
         i, f, g, o = (gates[t, :, k * H:(k + 1) * H] for k in range(4))
         tanh_s = np.tanh(s[t + 1])

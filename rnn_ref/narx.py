@@ -121,7 +121,7 @@ def forward(x, params, y_init=None, mode="closed", y_teacher=None,
             fb[K + t] = y[t]
     cache = {"module": "narx", "x": x, "h": h, "y": y, "fb": fb, "params": params,
              "mode": mode, "activation": activation, "out_activation": out_activation}
-    return y, cache
+    return y.copy(), cache          # a copy: editing it must not change backward
 
 
 def backward(dy, cache):

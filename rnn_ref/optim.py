@@ -17,15 +17,19 @@ Clipping (eq. ``eq-clip-norm``) returns new dicts and leaves its input untouched
 
 import numpy as np
 
+from ._checks import check_number
+
 __all__ = ["SGD", "Momentum", "Adagrad", "Adam", "clip_by_value", "clip_by_global_norm",
            "global_norm"]
 
 
 def _positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 \
-            or not np.isfinite(value):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
+    return check_number(name, value, 0, include_low=False)
+
+
+def _rate(name, value):
+    """A decay rate in [0, 1)."""
+    return check_number(name, value, 0, 1, include_high=False)
 
 
 def _check_grads(params, grads):
@@ -36,6 +40,11 @@ def _check_grads(params, grads):
         raise ValueError("grads has no entry for " + ", ".join(repr(k) for k in missing)
                          + "; every key of params needs a gradient")
     for k, p in params.items():
+        if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
+            raise ValueError(f"params[{k!r}] must be a float array updated in place, got "
+                             + (f"dtype {p.dtype}" if isinstance(p, np.ndarray)
+                                else type(p).__name__)
+                             + f" (convert with params[{k!r}] = params[{k!r}].astype(np.float64))")
         g = grads[k]
         if not isinstance(g, np.ndarray) or g.shape != p.shape:
             raise ValueError(f"grads[{k!r}] has shape {getattr(g, 'shape', None)}, "
@@ -62,9 +71,7 @@ class Momentum:
 
     def __init__(self, lr=0.1, beta=0.9):
         self.lr = _positive("lr", lr)
-        if not 0 <= beta < 1:
-            raise ValueError(f"beta must lie in [0, 1), got {beta!r}")
-        self.beta = float(beta)
+        self.beta = _rate("beta", beta)
         self.velocity = {}
 
     def step(self, params, grads):
@@ -102,9 +109,10 @@ class Adam:
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
         self.lr = _positive("lr", lr)
-        if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
-            raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
-        self.b1, self.b2 = (float(b) for b in betas)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2) of numbers in [0, 1), "
+                             f"got {betas!r}")
+        self.b1, self.b2 = _rate("betas[0]", betas[0]), _rate("betas[1]", betas[1])
         self.eps = _positive("eps", eps)
         self.t = 0
         self.m, self.v = {}, {}
@@ -130,9 +138,21 @@ def clip_by_value(grads, c):
     return {k: np.clip(g, -c, c) for k, g in grads.items()}
 
 
+def _selected(grads, keys):
+    """The keys of ``grads`` that count (all if ``keys`` is None), checked."""
+    if not isinstance(grads, dict):
+        raise ValueError(f"grads must be a dict of arrays, got {type(grads).__name__}")
+    keys = list(grads.keys() if keys is None else keys)
+    missing = [k for k in keys if k not in grads]
+    if missing:
+        raise ValueError("keys names " + ", ".join(repr(k) for k in missing)
+                         + f", which grads does not have; grads has {sorted(grads)}")
+    return keys
+
+
 def global_norm(grads, keys=None):
     """Euclidean norm of all gradient arrays (or those in ``keys``) taken together."""
-    keys = grads.keys() if keys is None else keys
+    keys = _selected(grads, keys)
     return float(np.sqrt(sum(float(np.sum(grads[k] * grads[k])) for k in keys)))
 
 
@@ -153,7 +173,7 @@ def clip_by_global_norm(grads, max_norm, keys=None):
     norm : float, the global norm before clipping
     """
     max_norm = _positive("max_norm", max_norm)
-    keys = list(grads.keys() if keys is None else keys)
+    keys = _selected(grads, keys)
     norm = global_norm(grads, keys)
     scale = max_norm / norm if norm > max_norm else 1.0
     return {k: (g * scale if k in keys else g) for k, g in grads.items()}, norm

@@ -173,14 +173,16 @@ def forward_hidden(x, params, h_init=None, activation="tanh"):
     cache = {"module": "rnn.hidden", "x": x, "params": params, "hs": hs,
              "activation": activation, "L": L, "input_skips": input_skips,
              "h_init_shape": None if h_init is None else h_init.shape}
-    return hs[-1][1:], cache
+    return hs[-1][1:].copy(), cache   # a copy: editing it must not change backward
 
 
-def _hidden_backward(dh_out, cache, truncate):
+def _hidden_backward(dh_out, cache, truncate, dh_last):
     """BPTT through the recurrent layers.
 
     ``dh_out[l-1]`` is the gradient arriving at ``h^{(l)}[t]`` from outside the stack
-    (the output layer or a skip), or ``None``. Returns the gradient dict.
+    (the output layer or a skip), or ``None``; ``dh_last`` is ``(L, B, H)``, the gradient
+    arriving at each layer's final state ``h^{(l)}[T-1]`` from outside the sequence.
+    Returns the gradient dict.
     """
     x, params, hs = cache["x"], cache["params"], cache["hs"]
     L, input_skips, activation = cache["L"], cache["input_skips"], cache["activation"]
@@ -195,7 +197,7 @@ def _hidden_backward(dh_out, cache, truncate):
         dh_ext = sum(d for d in (dh_above, dh_out[l - 1]) if d is not None)
         fprime = activations.derivative(activation, h[1:])
         dz = np.empty_like(fprime)
-        dh_next = np.zeros((B, W_r.shape[0]))   # dDIV/dh[t] through h[t+1]
+        dh_next = dh_last[l - 1].copy()          # dDIV/dh[t] through h[t+1] (or from outside)
         for t in range(T - 1, -1, -1):
             np.multiply(dh_ext[t] + dh_next, fprime[t], out=dz[t])
             if truncate and t > 0 and t % truncate == 0:
@@ -228,7 +230,14 @@ def _check_truncate(truncate):
     return truncate
 
 
-def backward_hidden(dh_top, cache, truncate=None):
+def _check_dh_last(dh_last, cache):
+    """``dh_last`` as an ``(L, B, H)`` array (zeros if omitted)."""
+    hs = cache["hs"]
+    B, H = hs[0].shape[1:]
+    return Shapes(L=cache["L"], B=B, H=H).optional("dh_last", dh_last, "L B H")
+
+
+def backward_hidden(dh_top, cache, truncate=None, dh_last=None):
     """Backward pass of :func:`forward_hidden`.
 
     Parameters
@@ -238,6 +247,8 @@ def backward_hidden(dh_top, cache, truncate=None):
     cache : dict from :func:`forward_hidden`.
     truncate : int, optional
         Truncated BPTT window ``k`` (see :func:`backward`).
+    dh_last : (L, B, H) array, optional
+        Gradients on every layer's final state ``h^{(l)}[T-1]`` (see :func:`backward`).
 
     Returns
     -------
@@ -248,7 +259,8 @@ def backward_hidden(dh_top, cache, truncate=None):
     T, B = cache["x"].shape[:2]
     Shapes(T=T, B=B, H=hs[0].shape[2]).array("dh_top", dh_top, "T B H")
     dh_out = [None] * (cache["L"] - 1) + [dh_top]
-    return _hidden_backward(dh_out, cache, _check_truncate(truncate))
+    return _hidden_backward(dh_out, cache, _check_truncate(truncate),
+                            _check_dh_last(dh_last, cache))
 
 
 def output_forward(h_top, params):
@@ -305,7 +317,7 @@ def forward(x, params, h_init=None, activation="tanh"):
     return y, cache
 
 
-def backward(dy, cache, truncate=None):
+def backward(dy, cache, truncate=None, dh_last=None):
     """Backpropagation through time (chapter 7, eqs. ``eq-bptt-output`` to ``eq-bptt-init``).
 
     Parameters
@@ -321,6 +333,11 @@ def backward(dy, cache, truncate=None):
         windows ``[0, k), [k, 2k), ...``; the state is carried across a boundary but its
         gradient is not, exactly as if each window were run separately with the last
         state of the previous window as a constant ``h_init``.
+    dh_last : (L, B, H) array, optional
+        Gradients that reach the final states ``h^{(l)}[T-1]`` of every layer from
+        outside the sequence, e.g. from a decoder that starts from this network's last
+        states (an encoder). For the top layer this is the same as adding to the
+        gradient of ``h^{(L)}[T-1]``; for lower layers it is the only way in.
 
     Returns
     -------
@@ -343,6 +360,6 @@ def backward(dy, cache, truncate=None):
         out_grads[f"W_o{l}"] = dy2.T @ hs[l - 1][1:].reshape(T * B, -1)
         dh_out[l - 1] = rmatvec(params[f"W_o{l}"], dy)
     out_grads["b_o"] = dy2.sum(axis=0)
-    grads = _hidden_backward(dh_out, cache, truncate)
+    grads = _hidden_backward(dh_out, cache, truncate, _check_dh_last(dh_last, cache))
     grads.update(out_grads)
     return grads

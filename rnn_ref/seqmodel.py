@@ -19,7 +19,7 @@ import numpy as np
 
 from . import gru, lstm, rnn
 from ._batched import rmatvec
-from ._checks import Shapes, check_cache, check_choice, check_positive_int
+from ._checks import Shapes, check_cache, check_choice, check_number, check_positive_int
 from .optim import clip_by_global_norm
 
 __all__ = ["SequenceModel", "fit"]
@@ -38,10 +38,11 @@ class SequenceModel:
     L : int
         Number of layers (``'rnn'`` only).
     rng : seed or numpy Generator
-    gate_bias : float
+    gate_bias : float, optional
         Initial bias of the gate that keeps the old state: the LSTM's forget gate or
-        the GRU's update gate (ignored for ``'rnn'``). A positive value such as 1
-        makes the fresh cell remember, which helps on long lags.
+        the GRU's update gate (default 1.0). A positive value such as 1 makes the fresh
+        cell remember, which helps on long lags. A plain ``'rnn'`` has no gate, so
+        passing ``gate_bias`` with it is an error rather than silently ignored.
 
     Attributes
     ----------
@@ -49,12 +50,16 @@ class SequenceModel:
         The layer's keys (see its module) plus ``W_o`` (O, H) and ``b_o`` (O,).
     """
 
-    def __init__(self, cell, D, H, O, L=1, rng=None, gate_bias=1.0):
+    def __init__(self, cell, D, H, O, L=1, rng=None, gate_bias=None):
         self.cell = check_choice("cell", cell, CELLS)
         for name, v in (("D", D), ("H", H), ("O", O), ("L", L)):
             check_positive_int(name, v)
         if cell != "rnn" and L != 1:
             raise ValueError(f"L = {L}: stacked layers are only built for cell='rnn'")
+        if cell == "rnn" and gate_bias is not None:
+            raise ValueError(f"gate_bias = {gate_bias!r} has no effect for cell='rnn' (it has "
+                             "no gate); pass it only for 'lstm' or 'gru'")
+        gate_bias = 1.0 if gate_bias is None else check_number("gate_bias", gate_bias)
         rng = np.random.default_rng(rng)
         self.D, self.H, self.O, self.L = D, H, O, L
         if cell == "rnn":

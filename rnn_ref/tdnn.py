@@ -68,7 +68,9 @@ def forward(x, params, activation="tanh"):
     for k in range(len(W)):
         z += matvec(W[k], _delayed(x, k))
     y = activations.apply(activation, z)
-    return y, {"module": "tdnn", "x": x, "y": y, "params": params, "activation": activation}
+    # The caller gets its own copy: editing it (y -= d) must not change what backward sees.
+    return y.copy(), {"module": "tdnn", "x": x, "y": y, "params": params,
+                      "activation": activation}
 
 
 def backward(dy, cache):

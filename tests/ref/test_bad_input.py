@@ -6,7 +6,8 @@ Each case gives a call and fragments that must all appear in the message.
 import numpy as np
 import pytest
 
-from rnn_ref import brnn, data, elman, gru, jordan, losses, lstm, narx, optim, rnn, tdnn
+from rnn_ref import (brnn, data, elman, gru, jordan, losses, lstm, narx, optim, rnn, seqmodel,
+                     tdnn)
 
 rng = np.random.default_rng(0)
 X = rng.standard_normal((4, 2, 3))
@@ -124,6 +125,37 @@ CASES = {
     "temperature": (lambda: data.sample(np.zeros(3), temperature=0), ["temperature"]),
     "corpus": (lambda: data.load_corpus("hamlet"), ["hamlet", "seattle_1891"]),
     "short text": (lambda: next(data.stream_batches(np.arange(10), 8, 4)), ["too short"]),
+    # numbers of the wrong type: a ValueError naming the argument, never a TypeError
+    "mu as a string": (lambda: jordan.forward(X, jordan.init_params(3, 4, 2), mu="0.5"),
+                       ["mu", "number", "'0.5'"]),
+    "mu as a bool": (lambda: jordan.forward(X, jordan.init_params(3, 4, 2), mu=True),
+                     ["mu", "True"]),
+    "mu infinite": (lambda: jordan.forward(X, jordan.init_params(3, 4, 2), mu=np.inf),
+                    ["mu", "finite"]),
+    "adam betas scalar": (lambda: optim.Adam(betas=0.9), ["betas", "pair", "0.9"]),
+    "adam beta2 out of range": (lambda: optim.Adam(betas=(0.9, 1.0)), ["betas[1]", "[0, 1)"]),
+    "momentum beta string": (lambda: optim.Momentum(beta="0.9"), ["beta", "'0.9'"]),
+    "lr string": (lambda: optim.SGD("0.1"), ["lr", "positive"]),
+    "global_norm unknown key": (lambda: optim.global_norm({"W": np.ones(2)}, keys=["V"]),
+                                ["keys", "'V'", "['W']"]),
+    "clip unknown key": (lambda: optim.clip_by_global_norm({"W": np.ones(2)}, 1.0, ["b"]),
+                         ["keys", "'b'"]),
+    "global_norm not a dict": (lambda: optim.global_norm([np.ones(2)]), ["grads", "dict"]),
+    "sgd integer params": (lambda: optim.SGD(0.1).step({"W": np.zeros(2, dtype=int)},
+                                                       {"W": np.ones(2)}),
+                           ["params['W']", "float", "int"]),
+    "temperature string": (lambda: data.sample(np.zeros(3), temperature="1"), ["temperature"]),
+    "delay bool": (lambda: data.delayed_copy(4, 2, True), ["delay", "True"]),
+    "gate_bias on a plain rnn": (lambda: seqmodel.SequenceModel("rnn", 3, 4, 2, gate_bias=3.0),
+                                 ["gate_bias", "rnn", "no gate"]),
+    "gate_bias string": (lambda: seqmodel.SequenceModel("lstm", 3, 4, 2, gate_bias="1"),
+                         ["gate_bias", "'1'"]),
+    "lstm ds_last wrong": (lambda: lstm.backward(np.zeros((4, 2, 5)), cache_of(lstm, X, P_LSTM),
+                                                 ds_last=np.zeros((2, 4))),
+                           ["ds_last", "(B, H)", "H = 5"]),
+    "rnn dh_last wrong": (lambda: rnn.backward(np.zeros((4, 2, 2)), cache_of(rnn, X, P_RNN),
+                                               dh_last=np.zeros((1, 2, 5))),
+                          ["dh_last", "(L, B, H)", "L = 2"]),
 }
 
 

@@ -196,3 +196,55 @@ def test_cells_match_sequence_layers():
     p = gru.init_params(3, 4, rng=rng)
     np.testing.assert_allclose(gru.cell_forward(x[0], h0, p)[0], gru.forward(x, p, h0)[0][0],
                                rtol=1e-14, atol=1e-14)
+
+
+@pytest.mark.parametrize("T,B,D,H", CASES)
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_final_state_gradients_match_torch(T, B, D, H, cell):
+    """Gradients on torch's h_n (every layer) and c_n reach the same place as rnn_ref's
+    dh_last / ds_last (what an encoder receives from its decoder)."""
+    rng = np.random.default_rng([T, B, len(cell)])
+    L = 2 if cell == "rnn" else 1
+    x = rng.standard_normal((T, B, D))
+    dh = rng.standard_normal((T, B, H))
+    g_h, g_s = rng.standard_normal((L, B, H)), rng.standard_normal((L, B, H))
+    if cell == "rnn":
+        net = torch.nn.RNN(D, H, num_layers=L, dtype=torch.float64)
+        p = rnn.init_params(D, H, 1, L, rng=rng)
+        with torch.no_grad():
+            for l in range(1, L + 1):
+                getattr(net, f"weight_ih_l{l - 1}").copy_(torch.from_numpy(p[f"W_c{l}"]))
+                getattr(net, f"weight_hh_l{l - 1}").copy_(torch.from_numpy(p[f"W_r{l}"]))
+                getattr(net, f"bias_ih_l{l - 1}").zero_()
+                getattr(net, f"bias_hh_l{l - 1}").zero_()
+        hidden = {k: v for k, v in p.items() if k not in ("W_o", "b_o")}
+        h, cache = rnn.forward_hidden(x, hidden)
+        g = rnn.backward_hidden(dh, cache, dh_last=g_h)
+        names = {"W_c1": "weight_ih_l0", "W_r1": "weight_hh_l0", "W_c2": "weight_ih_l1",
+                 "W_r2": "weight_hh_l1"}
+    else:
+        module = lstm if cell == "lstm" else gru
+        net = (torch.nn.LSTM if cell == "lstm" else torch.nn.GRU)(D, H, dtype=torch.float64)
+        p = module.init_params(D, H, rng=rng)
+        with torch.no_grad():
+            net.weight_ih_l0.copy_(torch.from_numpy(p["W_x"]))
+            net.weight_hh_l0.copy_(torch.from_numpy(p["W_h"]))
+            net.bias_ih_l0.zero_()
+            net.bias_hh_l0.zero_()
+        h, cache = module.forward(x, p)
+        if cell == "lstm":
+            g = lstm.backward(dh, cache, dh_last=g_h[0], ds_last=g_s[0])
+        else:
+            g = gru.backward(dh, cache, dh_last=g_h[0])
+        names = {"W_x": "weight_ih_l0", "W_h": "weight_hh_l0"}
+    tx = t(x)
+    out, state = net(tx)
+    h_n, c_n = state if cell == "lstm" else (state, None)
+    loss = (out * torch.from_numpy(dh)).sum() + (h_n * torch.from_numpy(g_h)).sum()
+    if c_n is not None:
+        loss = loss + (c_n * torch.from_numpy(g_s)).sum()
+    loss.backward()
+    close(h, out, "h")
+    for ours, theirs in names.items():
+        close(g[ours], getattr(net, theirs).grad, ours)
+    close(g["x"], tx.grad, "x")
