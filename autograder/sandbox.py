@@ -182,6 +182,10 @@ def _descendants(root):
 
 def _kill_members(path):
     try:
+        (path / "cgroup.kill").write_text("1")      # cgroup v2: all at once, no race
+    except OSError:
+        pass
+    try:
         pids = (path / "cgroup.procs").read_text().split()
     except OSError:
         return None
