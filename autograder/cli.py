@@ -159,7 +159,9 @@ def build_parser():
     p.add_argument("--notebook-timeout", type=float, default=300.0, metavar="SECONDS",
                    help="wall-clock limit per notebook (default: 300)")
     p.add_argument("--memory-mb", type=int, default=2048, metavar="MB",
-                   help="address-space limit of the student's kernel (default: 2048)")
+                   help="memory limit of the student's kernel: the address space of each "
+                        "process and, when grading as root, the whole sandbox with its /tmp "
+                        "and working copy (default: 2048)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_grade)
 

@@ -1,30 +1,35 @@
 """Run a student's kernel inside bubblewrap, unprivileged and with resource limits.
 
-Who the kernel is: when the grader runs as root, the launcher drops to an
-unprivileged host uid/gid (``RNNGRADE_SANDBOX_UID``, default 65534 "nobody", no
-supplementary groups) *before* bubblewrap starts, so every permission check the host
-makes sees that uid, never root. bubblewrap then runs unprivileged: a new user
-namespace that maps only that uid, no capabilities (``--cap-drop ALL``), no further
-user namespaces (``--disable-userns``), ``no_new_privs``, a seccomp filter
-(:mod:`autograder.sandbox_seccomp`), and ``/proc/sys`` read-only. A grader that is not
-root cannot change uid: the kernel then runs as the grader's own uid, with the same
-namespaces, capabilities, filter and mounts (see the instructor guide).
+Who the kernel is: when the grader runs as root, bubblewrap (as root, so that it can
+mount whatever the grader can read) builds the sandbox in new PID, network, IPC, UTS
+and cgroup namespaces, keeps only the capabilities needed to change uid, and starts
+``setpriv``, which drops the kernel to an unprivileged host uid/gid
+(``RNNGRADE_SANDBOX_UID``/``_GID``, default 65534 "nobody", no supplementary groups),
+empties the capability bounding set and sets ``no_new_privs``. Every permission check
+the host makes then sees that uid, never root. A seccomp filter
+(:mod:`autograder.sandbox_seccomp`) denies the system calls a numpy kernel never needs,
+and ``/proc/sys`` is mounted read-only. A grader that is not root cannot change uid:
+bubblewrap then runs unprivileged in a new user namespace (``--disable-userns``,
+``--cap-drop ALL``) and the kernel keeps the grader's own uid, with the same
+namespaces, filter and mounts (see the instructor guide).
 
 What the kernel sees, all read-only unless said otherwise:
 
 * the operating system (``/usr``, ``/lib*``, ``/bin``, ``/sbin``, a few files of
   ``/etc``) and its own Python environment, ``.venv-kernel`` (numpy, matplotlib,
   ipykernel; built by ``make install``), mounted at ``/opt/rnngrade-kernel``; never the
-  grading environment, the repository or the course;
-* the working copy at ``/home/student`` (its cwd): a size-bounded tmpfs (read-write)
-  into which the files of the host working copy are *copied* at every start;
+  grading environment, the repository or the course (packages installed next to the
+  base interpreter are masked);
+* the working copy at ``/home/student`` (its cwd and HOME): a size-bounded tmpfs
+  (read-write) into which the regular files of the host working copy are *copied* at
+  every start; nothing is read back from it;
 * a size-bounded ``/tmp`` and ``/dev/shm`` (read-write), fresh ``/proc`` and ``/dev``;
 * the folders the caller binds (challenge inputs read-only, answers read-write) and
-  the IPC folder of the kernel's sockets.
+  the IPC folder of the kernel's sockets, which is sealed once the grader is connected.
 
 Started as ``python -I``, the kernel does not put its cwd first on ``sys.path``: the
-working copy is appended *after* the environment's packages, so a file in it can never
-shadow numpy or ipykernel.
+working copy is appended *after* the environment's packages, so a file in it (a
+``numpy.py``, an ``ipykernel_launcher.py``) can never shadow what the kernel imports.
 
 Limits (:class:`Limits`): the address space of each process, CPU seconds, the size of
 one file, the size of each tmpfs, and, when the grader may create cgroups (root), a

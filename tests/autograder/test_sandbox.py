@@ -43,7 +43,7 @@ attempt("thread", lambda: [t.start() or t.join() for t in [threading.Thread(targ
 
 status = dict(l.split(":", 1) for l in open("/proc/self/status").read().splitlines() if ":" in l)
 facts["ids"] = [os.getuid(), os.geteuid(), os.getgid(), os.getegid(), os.getgroups()]
-for key in ("CapEff", "CapPrm", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp"):
+for key in ("CapEff", "CapPrm", "CapInh", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp"):
     facts[key] = status[key].strip()
 facts["/proc/sys read-only"] = bool(os.statvfs("/proc/sys").f_flag & os.ST_RDONLY)
 facts["interfaces"] = sorted(name for _, name in socket.if_nameindex())
@@ -186,6 +186,7 @@ def test_the_kernel_is_an_unprivileged_user_without_capabilities(facts):
         assert (uid, gid) == (65534, 65534) and set(groups) <= {65534}, facts["ids"]
         assert int(facts["CapBnd"], 16) == 0 and int(facts["CapPrm"], 16) == 0
     assert int(facts["CapEff"], 16) == 0 and int(facts["CapAmb"], 16) == 0
+    assert int(facts["CapInh"], 16) == 0
     assert facts["NoNewPrivs"] == "1"
     assert facts["Seccomp"] == "2"                       # a filter is loaded
     assert facts["/proc/sys read-only"]
