@@ -99,10 +99,16 @@ def sandbox_uid():
     """The (uid, gid) the kernel runs as, or None when the grader cannot change uid."""
     if os.geteuid() != 0:
         return None
-    uid = int(os.environ.get("RNNGRADE_SANDBOX_UID", "65534"))
-    gid = int(os.environ.get("RNNGRADE_SANDBOX_GID", str(uid)))
-    if uid == 0 or gid == 0:
-        raise SandboxUnavailable("RNNGRADE_SANDBOX_UID/GID must not be 0")
+    try:
+        uid = int(os.environ.get("RNNGRADE_SANDBOX_UID", "65534"))
+        gid = int(os.environ.get("RNNGRADE_SANDBOX_GID", str(uid)))
+    except ValueError:
+        uid = gid = -1
+    if not (0 < uid < 2**31 and 0 < gid < 2**31):
+        raise SandboxUnavailable("RNNGRADE_SANDBOX_UID and RNNGRADE_SANDBOX_GID must be "
+                                 "positive numeric ids (not root's 0); got "
+                                 f"{os.environ.get('RNNGRADE_SANDBOX_UID')!r}, "
+                                 f"{os.environ.get('RNNGRADE_SANDBOX_GID')!r}")
     return uid, gid
 
 
@@ -135,34 +141,43 @@ def sandbox_available():
         return False, "bubblewrap (bwrap) is not installed (Debian/Ubuntu: apt install bubblewrap)"
     try:
         kernel_env()
+        ids = sandbox_uid()
     except SandboxUnavailable as e:
         return False, str(e)
     ok, reason = seccomp_available()
     if not ok:
         return False, reason
+    if ids is not None:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            return False, "setpriv (util-linux) is missing: it drops the kernel to an unprivileged uid"
+        argv = [path, *_namespaces(True), "--ro-bind", "/", "/", "--proc", "/proc",
+                "--dev", "/dev", setpriv, f"--reuid={ids[0]}", f"--regid={ids[1]}",
+                "--clear-groups", "true"]
+    else:
+        argv = [path, *_namespaces(False), "--ro-bind", "/", "/", "--proc", "/proc",
+                "--dev", "/dev", "true"]
     try:
-        proc = subprocess.run([path, "--unshare-all", "--unshare-user", "--die-with-parent",
-                               "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
-                               "true"],
-                              capture_output=True, timeout=20, preexec_fn=_drop_for_probe())
-    except (OSError, subprocess.TimeoutExpired, subprocess.SubprocessError) as e:
+        proc = subprocess.run(argv, capture_output=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as e:
         return False, f"bubblewrap failed to start: {e}"
     if proc.returncode != 0:
-        return False, ("bubblewrap cannot create namespaces here: "
-                       + proc.stderr.decode(errors="replace").strip())
+        return False, ("bubblewrap cannot create the sandbox here: "
+                       + proc.stderr.decode(errors="replace").strip()[:300])
     return True, ""
 
 
-def _drop_for_probe():
-    ids = sandbox_uid()
-    if ids is None:
-        return None
-
-    def drop():
-        os.setgroups([])
-        os.setgid(ids[1])
-        os.setuid(ids[0])
-    return drop
+def _namespaces(as_root):
+    """bubblewrap's namespace and capability options (see the module docstring)."""
+    if as_root:
+        # bwrap runs as root (so it can mount whatever the grader can read) in no
+        # user namespace; setpriv then drops the kernel to the sandbox uid, which
+        # clears every capability, and empties the bounding set.
+        argv = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+                "--unshare-cgroup-try", "--cap-drop", "ALL"]
+        return argv + [a for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP")
+                       for a in ("--cap-add", cap)]
+    return ["--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
 
 
 def _descendants(root):
@@ -331,17 +346,7 @@ class Sandbox:
         """bubblewrap's arguments, with markers for the descriptors the launcher opens."""
         lim = self.limits
         mb = 1024 * 1024
-        if self.ids is not None:
-            # bwrap runs as root (so it can mount whatever the grader can read) in no
-            # user namespace; setpriv then drops the kernel to the sandbox uid, which
-            # clears every capability, and empties the bounding set.
-            argv = [self.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net",
-                    "--unshare-uts", "--unshare-cgroup-try", "--cap-drop", "ALL"]
-            argv += [a for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP")
-                     for a in ("--cap-add", cap)]
-        else:
-            argv = [self.bwrap, "--unshare-all", "--unshare-user", "--disable-userns",
-                    "--cap-drop", "ALL"]
+        argv = [self.bwrap, *_namespaces(self.ids is not None)]
         argv += ["--die-with-parent", "--new-session", "--clearenv"]
         made = {"/usr", "/tmp"}
 
