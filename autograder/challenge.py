@@ -139,9 +139,10 @@ def _compare(name, expected, actual, tol):
 def judge(challenge, cases, answers):
     """Compare the student's answers with rnn_ref's, one per case.
 
-    ``answers`` is a list (one per case) of dicts of arrays, or of error strings
-    when the student's code raised. Returns a :class:`Verdict`; its reason never
-    contains reference values.
+    ``answers`` is a list (one per case) of dicts of arrays, or of one-line reasons
+    (``"raised KeyError"``) that the caller built itself: never text read from the
+    kernel's files. Returns a :class:`Verdict`; its reason never contains reference
+    values.
     """
     if len(answers) != len(cases):
         return Verdict(challenge.grade_id, False,
