@@ -29,10 +29,11 @@ from pathlib import Path
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async, run_sync
 from nbformat.notebooknode import NotebookNode
-from traitlets import Instance
+from traitlets import Instance, Unicode
 
 from nbgrader.preprocessors import Execute
 
+from .answers import AnswerReader, AnswerRefused, exception_name
 from .sandbox import Limits, Sandbox
 
 __all__ = ["SandboxedExecute", "UnsandboxedExecute"]
@@ -73,6 +74,8 @@ class _GradingExecute(Execute):
     """nbgrader's Execute with our cell loop: deadlines, output caps, kernel restarts."""
 
     limits = Instance(Limits, allow_none=True).tag(config=True)
+    release_dir = Unicode("", help="The assignment's release folder: the course's own "
+                          "files for the working copy.").tag(config=True)
 
     def _limits(self):
         return self.limits or Limits()
@@ -193,9 +196,14 @@ class _GradingExecute(Execute):
         """Processes in the sandbox, or None where we cannot tell."""
         return None
 
+    def _role(self, cell):
+        """``("prelude", None)`` or ``("collector", grade_id)`` for a cell the grader
+        injected (known by the ids it gave them), None for the notebook's own cells."""
+        return self.resources.get("rnngrade", {}).get("injected", {}).get(cell.get("id"))
+
     def _label(self, index):
         """How the student finds a cell: its position among their cells, from 1."""
-        mine = sum(1 for c in self.nb.cells[:index] if "rnngrade" not in c.metadata)
+        mine = sum(1 for c in self.nb.cells[:index] if self._role(c) is None)
         return f"cell {mine + 1}"
 
     def _strays(self):
@@ -217,7 +225,8 @@ class _GradingExecute(Execute):
         self._start()
         for i in range(upto):
             cell = self.nb.cells[i]
-            if cell.cell_type != "code" or i in skip or "collector" in cell.metadata.get("rnngrade", {}):
+            role = self._role(cell)
+            if cell.cell_type != "code" or i in skip or (role and role[0] == "collector"):
                 continue            # collectors' answers were harvested the first time
             replay = copy.deepcopy(cell)
             self._timed_out = False
@@ -276,14 +285,15 @@ class _GradingExecute(Execute):
                     faults.append(f"{self._label(index)} left {strays} process(es) running; the kernel "
                                   "was restarted")
                 meta = cell.metadata.get("nbgrader", {})
-                if not meta.get("grade") and "rnngrade" not in cell.metadata:
+                role = self._role(cell)
+                if not meta.get("grade") and role is None:
                     for out in cell.outputs:
                         if out.get("output_type") == "error" and out.get("ename") != "KernelDied":
                             faults.append(f"{self._label(index)} raised {out.get('ename')}: "
                                           f"{str(out.get('evalue', ''))[:120]}")
                             break
-                if "collector" in cell.metadata.get("rnngrade", {}):
-                    self._harvest(cell.metadata["rnngrade"]["collector"])
+                if role and role[0] == "collector":
+                    self._harvest(role[1])
                 if self._dropped.get(index):
                     cell.outputs.append(_truncation_note(self._dropped[index]))
                     faults.append(f"{self._label(index)} printed more than {limits.output_kb} KB; "
@@ -317,49 +327,65 @@ class _GradingExecute(Execute):
         self.resources = resources
         self.reset_execution_trackers()
         self._workdir = workdir
-        self._answers_dir = io_dirs[1]
         grading = resources.setdefault("rnngrade", {})
         for rel, data in grading.get("inputs", {}).items():
             target = io_dirs[0] / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         for cell in nb.cells:
-            if cell.metadata.get("rnngrade", {}).get("prelude"):
+            if (self._role(cell) or ("",))[0] == "prelude":
                 cell.source = (cell.source.replace("__RNNGRADE_IN__", repr(io_names[0]))
                                .replace("__RNNGRADE_OUT__", repr(io_names[1])))
         self._outputs = grading.setdefault("outputs", {})
+        self._cases = grading.get("counts", {})
         faults = grading.setdefault("faults", [])
-        self._run_cells(faults)
+        # Opened before the kernel exists: the kernel can change what is inside this
+        # folder, never which folder the grader reads from.
+        with AnswerReader(io_dirs[1]) as self._answers:
+            self._run_cells(faults)
         self.set_widgets_metadata()
         return self.nb, self.resources
 
-    def _harvest(self, grade_id, limit=64 * 1024 * 1024):
-        """Take a challenge's answers out of reach as soon as its collector has run."""
-        folder = self._answers_dir / grade_id
-        if not folder.is_dir():
-            return
-        for f in folder.iterdir():
-            if f.name.startswith("answer") and f.is_file() and not f.is_symlink() \
-                    and f.stat().st_size <= limit:
-                self._outputs[f"{grade_id}/{f.name}"] = f.read_bytes()
-        shutil.rmtree(folder, ignore_errors=True)
+    def _harvest(self, grade_id):
+        """Take a challenge's answers as soon as its collector has run: the expected
+        files only, through :class:`autograder.answers.AnswerReader`. Each case gets
+        ``("npz", bytes)``, ``("err", exception name)`` or ``("refused", phrase)``."""
+        for k in range(self._cases.get(grade_id, 0)):
+            key = f"{grade_id}/{k}"
+            for ext in ("npz", "err"):
+                try:
+                    raw = self._answers.read(grade_id, f"answer{k:02d}.{ext}")
+                except AnswerRefused as e:
+                    self._outputs[key] = ("refused", str(e))
+                    break
+                if raw is not None:
+                    self._outputs[key] = ("npz", raw) if ext == "npz" else ("err", exception_name(raw))
+                    break
 
 
 def _io_dirs():
+    """``base`` with ``in/`` (challenge inputs) and ``out/`` (answers). Only ``in`` and
+    ``out`` are bound into the sandbox, so the kernel can change what is inside them
+    but not replace the folders themselves, which the grader opens by their path."""
     base = Path(tempfile.mkdtemp(prefix="rnngrade-io-"))
     (base / "in").mkdir()
     (base / "out").mkdir()
     return base, (base / "in", base / "out")
 
 
-def _working_copy(src):
-    """A fresh temporary folder with the submission's files (not its notebooks)."""
+def _working_copy(release_dir):
+    """A fresh temporary folder with the course's own files for this assignment.
+
+    Only what the release gives every student (``rnncheck.py``, data files): nothing
+    the student handed in besides the notebook reaches the kernel, so a ``numpy.py``
+    or ``ipykernel_launcher.py`` next to the notebook cannot run before its cells.
+    (The extra files stay in ``submitted/`` and are listed in the instructor's flags.)
+    """
     work = Path(tempfile.mkdtemp(prefix="rnngrade-work-"))
-    src = Path(src)
-    if src.is_dir():
-        for f in src.iterdir():
-            if f.is_file() and not f.is_symlink() and f.suffix != ".ipynb":
-                shutil.copy2(f, work / f.name)
+    if release_dir:
+        for f in sorted(Path(release_dir).iterdir()):
+            if f.is_file() and f.suffix != ".ipynb":
+                shutil.copyfile(f, work / f.name)
     return work
 
 
@@ -378,7 +404,7 @@ class SandboxedExecute(_GradingExecute):
         return self._sandbox.process_count(process.pid if process else None)
 
     def preprocess(self, nb, resources=None, km=None):
-        workdir = _working_copy(resources.get("metadata", {}).get("path", "."))
+        workdir = _working_copy(self.release_dir)
         base, (inputs, outputs) = _io_dirs()
         try:
             with Sandbox(workdir, self._limits(), ro_binds=[(inputs, SANDBOX_IN)],
@@ -397,7 +423,7 @@ class UnsandboxedExecute(_GradingExecute):
     kernel_name = "python3"
 
     def preprocess(self, nb, resources=None, km=None):
-        workdir = _working_copy(resources.get("metadata", {}).get("path", "."))
+        workdir = _working_copy(self.release_dir)
         base, dirs = _io_dirs()
         try:
             return self._execute_in(nb, resources, workdir, dirs, tuple(map(str, dirs)))

@@ -62,17 +62,21 @@ def autograde_config(record, staging, sandbox, limits, release_dir):
         c[name].record_key = record.key
     c.AuditSubmission.release_dir = str(release_dir)
     c[execute.__name__].limits = limits
+    c[execute.__name__].release_dir = str(release_dir)
     return c
 
 
-def _stage(nb, folder, staging, student, assignment):
-    """Write the normalized notebook and the other submitted files into ``staging``."""
+def _stage(nb, staging, student, assignment):
+    """Write the normalized notebook, alone, into ``staging``.
+
+    Its name comes from the assignment, never from the submission. Other submitted
+    files stay in ``submitted/`` for the instructor (listed as flags by
+    :func:`autograder.intake.extra_files`): the kernel's working copy holds the
+    course's own files (see :mod:`autograder.execute`).
+    """
     target = staging / student / assignment
     target.mkdir(parents=True)
     nbformat.write(nb, str(target / f"{assignment}.ipynb"))
-    for f in folder.iterdir():
-        if f.is_file() and not f.is_symlink() and f.suffix != ".ipynb":
-            shutil.copy2(f, target / f.name)
 
 
 def _scores(course, assignment, student):
@@ -99,7 +103,8 @@ def grade_one(course_root, db_url, assignment, student, force=False, sandbox=Tru
         if not force and ledger.is_current(assignment, student, digest):
             return {"assignment": assignment, "student": student, "status": "skipped"}
         try:
-            nb, intake_flags = read_submission(folder, assignment)
+            nb, intake_flags = read_submission(folder, assignment,
+                                               course.path("release", assignment))
         except IntakeError as e:
             ledger.store(assignment, student, "failed", digest, reason=str(e))
             return {"assignment": assignment, "student": student, "status": "failed",
@@ -108,7 +113,7 @@ def grade_one(course_root, db_url, assignment, student, force=False, sandbox=Tru
         record.flags.extend(intake_flags)
         staging = Path(tempfile.mkdtemp(prefix="rnngrade-stage-"))
         try:
-            _stage(nb, folder, staging, student, assignment)
+            _stage(nb, staging, student, assignment)
             limits = Limits(**limits) if isinstance(limits, dict) else (limits or Limits())
             config = autograde_config(record, staging, sandbox, limits,
                                       course.path("release", assignment))
