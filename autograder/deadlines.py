@@ -79,20 +79,19 @@ def parse_due(text, tz=None):
             zone = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
         when = naive.replace(tzinfo=zone)
     else:
-        zone = _zone(zones[0], "--tz" if tz else "time zone")
+        zone = _zone(zones[0], "--tz" if tz else "--due time zone")
         when = naive.replace(tzinfo=zone)
         if isinstance(zone, ZoneInfo):
             # A wall time that does not exist (spring forward) or exists twice (fall back)
             # would be resolved silently by zoneinfo; refuse it instead.
-            other = naive.replace(tzinfo=zone, fold=1)
-            if when.utcoffset() != other.utcoffset():
-                raise CourseError(f"--due {text!r} falls in a daylight-saving change in "
-                                  f"{zones[0]}, so it names no single instant; give an "
-                                  "offset such as 2026-11-01T01:30-07:00")
             back = when.astimezone(timezone.utc).astimezone(zone)
             if back.replace(tzinfo=None) != naive:
                 raise CourseError(f"--due {text!r} does not exist in {zones[0]} (the clocks "
                                   "skip it); give another time")
+            if when.utcoffset() != naive.replace(tzinfo=zone, fold=1).utcoffset():
+                raise CourseError(f"--due {text!r} falls in a daylight-saving change in "
+                                  f"{zones[0]}, so it names no single instant; give an "
+                                  "offset such as 2026-11-01T01:30-07:00")
     return when.astimezone(timezone.utc)
 
 
