@@ -273,8 +273,8 @@ def collect(course, assignment, source, pattern=CANVAS_PATTERN, skip_unmatched=F
             raise CourseError(f"{source} is not a .zip archive or a folder")
         plan, zf = _plan_zip(source, compiled)
     else:
-        top = [p for p in source.iterdir() if p.name not in _IGNORED]
-        if top and all(p.is_dir() and not p.is_symlink() for p in top):
+        real = [p for p in source.iterdir() if p.name not in _IGNORED and not p.is_symlink()]
+        if real and all(p.is_dir() for p in real):
             plan = _plan_tree(source)
         else:
             plan = _plan_flat(source, compiled)
@@ -346,6 +346,10 @@ def _import(course, assignment, source, pattern, plan, skip_unmatched, overwrite
             report["notes"] += [f"{student}: {n}" for n in budget.notes]
             if not any(staging.iterdir()):
                 shutil.rmtree(staging)
+                try:
+                    staging.parent.rmdir()          # a student with nothing else submitted
+                except OSError:
+                    pass
                 continue
             # Zip and file times only order a student's uploads: they are the time a file
             # was packed, not when it was handed in. Lateness uses the LMS's own times.

@@ -140,6 +140,7 @@ class Course:
             if self.settings is None:
                 self.settings = {"gradebook": {"url": _public_url(db_url) if db_url else ""}}
                 self.save_settings()
+            (self.root / ".lock").touch()      # the course lock (autograder.lock)
         self.settings = self.settings or {}
         config = PyFileConfigLoader(CONFIG_FILE.name, str(CONFIG_FILE.parent)).load_config()
         config.CourseDirectory.root = str(self.root)
