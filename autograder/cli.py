@@ -226,11 +226,15 @@ def build_parser():
     from .collect import CANVAS_PATTERN
     p = sub.add_parser(
         "collect", help="import submissions from an LMS zip download or a folder",
-        description="Import submissions into <course>/submitted/<student>/<assignment>/. "
-                    "SOURCE is an LMS zip download (file names parsed with --pattern, by "
-                    "default Canvas's <name>_[LATE_]<user id>_<submission id>_<file>) or a "
-                    "folder with one sub-folder per student. Nothing is imported if a file "
-                    "name does not match, unless --skip-unmatched.")
+        description="Import submissions of a released assignment into "
+                    "<course>/submitted/<student>/<assignment>/. SOURCE is an LMS zip "
+                    "download (file names parsed with --pattern, by default Canvas's "
+                    "<name>_[LATE_]<user id>_<submission id>_<file>; of a file uploaded "
+                    "twice the newest is kept) or a folder with one sub-folder per student. "
+                    "Archives are unpacked into their uploader's submission only, with "
+                    "size limits; links are never followed; an upload that cannot be "
+                    "unpacked is reported and skipped. Nothing is imported if a file name "
+                    "does not match, unless --skip-unmatched.")
     _course_args(p)
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("source", metavar="SOURCE", help="zip file or folder")
@@ -254,7 +258,10 @@ def build_parser():
         description="Autograde submitted notebooks with nbgrader, each kernel in a bubblewrap "
                     "sandbox, the hidden tests judged against rnn_ref outside the kernel. "
                     "Already graded submissions are skipped unless --force or the files "
-                    "changed, so an interrupted run can simply be started again.")
+                    "changed, so an interrupted run can simply be started again. One run "
+                    "per course at a time (a second one says who holds the course). If "
+                    "the database, the disk or the course folder keeps failing, grading "
+                    f"stops with exit code {STOPPED}; the submissions left stay ungraded.")
     _course_args(p)
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
                    help="assignments to grade (default: all)")

@@ -13,8 +13,13 @@ arguments so that it runs the same in a local process pool or on a Dask worker:
 4. read the scores back from the gradebook and write the ledger row in one
    transaction.
 
-:func:`grade` plans the work, runs it with ``workers`` processes or on a Dask cluster,
-and shows a progress bar with done/total, failures and the ETA.
+A failure of the database, the disk or the course folder (:mod:`autograder.infra`) is
+retried with backoff and, if it persists, leaves the submission ungraded: never a
+"failed" row, never a message in a student's feedback.
+
+:func:`grade` plans the work, runs it with ``workers`` processes (which die with it) or
+on a Dask cluster, shows a progress bar with done/total, failures and the ETA, and stops
+starting new work once the infrastructure keeps failing (:class:`GradingStopped`).
 """
 
 from __future__ import annotations
