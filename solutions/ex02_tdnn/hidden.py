@@ -4,7 +4,12 @@ import numpy as np
 
 from rnn_ref import tdnn
 
-from autograder.challenge import Challenge
+from autograder.cases import challenge, fixed_then_random
+
+
+# Lengths beyond the widest tap, non-square taps, several sequences: every typical bug
+# fails these, for every student.
+_FIXED = [(7, 2, 3, 4, 2), (6, 3, 2, 3, 3)]
 
 
 def _shapes(rng, n=3):
@@ -15,21 +20,22 @@ def _shapes(rng, n=3):
                int(rng.integers(1, 5)), int(rng.integers(0, 4)))
 
 
-def _cases(rng):
-    cases = []
-    for T, B, D, H, N in _shapes(rng):
-        cases.append({"x": rng.standard_normal((T, B, D)),
-                      "W": rng.standard_normal((N + 1, H, D)) / np.sqrt((N + 1) * D),
-                      "b": 0.3 * rng.standard_normal(H),
-                      "dy": rng.standard_normal((T, B, H))})
-    return cases
+def _case(rng, T, B, D, H, N):
+    return {"x": rng.standard_normal((T, B, D)),
+            "W": rng.standard_normal((N + 1, H, D)) / np.sqrt((N + 1) * D),
+            "b": 0.3 * rng.standard_normal(H),
+            "dy": rng.standard_normal((T, B, H))}
 
 
-def _shift_cases(rng):
-    cases = []
-    for T, B, D, _, _ in _shapes(rng, 4):
-        cases.append({"x": rng.standard_normal((T, B, D)), "k": int(rng.integers(0, T + 2))})
-    return cases
+def _shift_case(rng, T, B, D, k=None):
+    return {"x": rng.standard_normal((T, B, D)),
+            "k": int(rng.integers(0, T + 2)) if k is None else k}
+
+
+_cases = fixed_then_random(_case, _FIXED, _shapes)
+_shift_cases = fixed_then_random(
+    _shift_case, [(6, 2, 3, 2), (5, 1, 2, 0), (4, 2, 1, 6)],
+    lambda rng: ((T, B, D) for T, B, D, _, _ in _shapes(rng, 4)))
 
 
 def _shifted(case):
@@ -52,14 +58,14 @@ answer = {"%s": grads["%s"]}
 """
 
 CHALLENGES = [
-    Challenge("shift", _shift_cases, "answer = {'out': shift(x, k)}", _shifted),
-    Challenge("tdnn_forward", _cases,
+    challenge("shift", _shift_cases, "answer = {'out': shift(x, k)}", _shifted),
+    challenge("tdnn_forward", _cases,
               "y, cache = tdnn_forward(x, W, b)\nanswer = {'y': y}",
               lambda c: {"y": tdnn.forward(c["x"], {"W": c["W"], "b": c["b"]})[0]}),
-    Challenge("tdnn_backward_W", _cases, _BACKWARD % ("W", "W"),
+    challenge("tdnn_backward_W", _cases, _BACKWARD % ("W", "W"),
               lambda c: {"W": _grads(c)["W"]}),
-    Challenge("tdnn_backward_b", _cases, _BACKWARD % ("b", "b"),
+    challenge("tdnn_backward_b", _cases, _BACKWARD % ("b", "b"),
               lambda c: {"b": _grads(c)["b"]}),
-    Challenge("tdnn_backward_x", _cases, _BACKWARD % ("x", "x"),
+    challenge("tdnn_backward_x", _cases, _BACKWARD % ("x", "x"),
               lambda c: {"x": _grads(c)["x"]}),
 ]
