@@ -4,7 +4,7 @@ import numpy as np
 
 from rnn_ref import narx
 
-from autograder.challenge import Challenge
+from autograder.cases import challenge, fixed_then_random
 
 
 def _shapes(rng):
@@ -19,30 +19,30 @@ def _shapes(rng):
            int(rng.integers(1, 4)))
 
 
-def _cases(rng, teacher):
-    cases = []
-    for T, B, D, H, O, L, K in _shapes(rng):
-        fan_in = (L + 1) * D + K * O
-        case = {"x": rng.standard_normal((T, B, D)),
-                "W_x": rng.standard_normal((L + 1, H, D)) / np.sqrt(fan_in),
-                "W_y": rng.standard_normal((K, H, O)) / np.sqrt(fan_in),
-                "b": 0.3 * rng.standard_normal(H),
-                "W_o": rng.standard_normal((O, H)) / np.sqrt(H),
-                "b_o": 0.3 * rng.standard_normal(O),
-                "y_init": rng.standard_normal((K, B, O)),
-                "dy": rng.standard_normal((T, B, O))}
-        if teacher:
-            case["y_teacher"] = rng.standard_normal((T, B, O))
-        cases.append(case)
-    return cases
+# Several input and output taps, lengths beyond both, several sequences: every typical
+# bug fails these, for every student.
+_FIXED = [(7, 2, 3, 4, 2, 2, 3), (6, 3, 2, 3, 1, 1, 2)]
 
 
-def _open_cases(rng):
-    return _cases(rng, teacher=True)
+def _case(rng, T, B, D, H, O, L, K, teacher):
+    fan_in = (L + 1) * D + K * O
+    case = {"x": rng.standard_normal((T, B, D)),
+            "W_x": rng.standard_normal((L + 1, H, D)) / np.sqrt(fan_in),
+            "W_y": rng.standard_normal((K, H, O)) / np.sqrt(fan_in),
+            "b": 0.3 * rng.standard_normal(H),
+            "W_o": rng.standard_normal((O, H)) / np.sqrt(H),
+            "b_o": 0.3 * rng.standard_normal(O),
+            "y_init": rng.standard_normal((K, B, O)),
+            "dy": rng.standard_normal((T, B, O))}
+    if teacher:
+        case["y_teacher"] = rng.standard_normal((T, B, O))
+    return case
 
 
-def _closed_cases(rng):
-    return _cases(rng, teacher=False)
+_open_cases = fixed_then_random(lambda rng, *shape: _case(rng, *shape, teacher=True),
+                                _FIXED, _shapes)
+_closed_cases = fixed_then_random(lambda rng, *shape: _case(rng, *shape, teacher=False),
+                                  _FIXED, _shapes)
 
 
 def _run(case):
@@ -69,16 +69,16 @@ _OPEN = "y, cache = narx_forward(x, W_x, W_y, b, W_o, b_o, y_init, y_teacher=y_t
 _BACKWARD = "grads = narx_backward(dy, cache)\nanswer = {k: grads[k] for k in %r}\n"
 
 CHALLENGES = [
-    Challenge("narx_forward_closed", _closed_cases, _CLOSED + "answer = {'y': y}",
+    challenge("narx_forward_closed", _closed_cases, _CLOSED + "answer = {'y': y}",
               lambda c: {"y": _run(c)[0]}),
-    Challenge("narx_forward_open", _open_cases, _OPEN + "answer = {'y': y}",
+    challenge("narx_forward_open", _open_cases, _OPEN + "answer = {'y': y}",
               lambda c: {"y": _run(c)[0]}),
-    Challenge("backward_open_weights", _open_cases, _OPEN + _BACKWARD % (WEIGHTS,),
+    challenge("backward_open_weights", _open_cases, _OPEN + _BACKWARD % (WEIGHTS,),
               _grads(WEIGHTS)),
-    Challenge("backward_open_inputs", _open_cases, _OPEN + _BACKWARD % (INPUTS,),
+    challenge("backward_open_inputs", _open_cases, _OPEN + _BACKWARD % (INPUTS,),
               _grads(INPUTS)),
-    Challenge("backward_closed_weights", _closed_cases, _CLOSED + _BACKWARD % (WEIGHTS,),
+    challenge("backward_closed_weights", _closed_cases, _CLOSED + _BACKWARD % (WEIGHTS,),
               _grads(WEIGHTS)),
-    Challenge("backward_closed_inputs", _closed_cases, _CLOSED + _BACKWARD % (INPUTS,),
+    challenge("backward_closed_inputs", _closed_cases, _CLOSED + _BACKWARD % (INPUTS,),
               _grads(INPUTS)),
 ]

@@ -4,7 +4,7 @@ import numpy as np
 
 from rnn_ref import jordan
 
-from autograder.challenge import Challenge
+from autograder.cases import challenge, fixed_then_random
 
 
 def _shapes(rng):
@@ -17,27 +17,30 @@ def _shapes(rng):
            int(rng.integers(1, 5)), int(rng.integers(1, 4)), float(rng.uniform(0.3, 1.0)))
 
 
-def _cases(rng):
-    cases = []
-    for T, B, D, H, O, mu in _shapes(rng):
-        cases.append({"x": rng.standard_normal((T, B, D)),
-                      "W_c": rng.standard_normal((H, D)) / np.sqrt(D + O),
-                      "W_m": rng.standard_normal((H, O)) / np.sqrt(O),
-                      "b": 0.3 * rng.standard_normal(H),
-                      "W_o": 1.5 * rng.standard_normal((O, H)) / np.sqrt(H),
-                      "b_o": 0.3 * rng.standard_normal(O),
-                      "s_init": rng.uniform(0.0, 1.0, size=(B, O)),
-                      "mu": mu,
-                      "dy": rng.standard_normal((T, B, O))})
-    return cases
+# Lengths of several steps, a decay well away from 0 and 1, several sequences, non-square
+# weights: every typical bug fails these, for every student.
+_FIXED = [(7, 2, 3, 4, 2, 0.7), (6, 3, 2, 3, 3, 0.4)]
 
 
-def _memory_cases(rng):
-    cases = []
-    for T, B, _, _, O, mu in _shapes(rng):
-        cases.append({"y": rng.uniform(0.0, 1.0, size=(T, B, O)), "mu": mu,
-                      "s_init": rng.uniform(0.0, 1.0, size=(B, O))})
-    return cases
+def _case(rng, T, B, D, H, O, mu):
+    return {"x": rng.standard_normal((T, B, D)),
+            "W_c": rng.standard_normal((H, D)) / np.sqrt(D + O),
+            "W_m": rng.standard_normal((H, O)) / np.sqrt(O),
+            "b": 0.3 * rng.standard_normal(H),
+            "W_o": 1.5 * rng.standard_normal((O, H)) / np.sqrt(H),
+            "b_o": 0.3 * rng.standard_normal(O),
+            "s_init": rng.uniform(0.0, 1.0, size=(B, O)),
+            "mu": mu,
+            "dy": rng.standard_normal((T, B, O))}
+
+
+def _memory_case(rng, T, B, _D, _H, O, mu):
+    return {"y": rng.uniform(0.0, 1.0, size=(T, B, O)), "mu": mu,
+            "s_init": rng.uniform(0.0, 1.0, size=(B, O))}
+
+
+_cases = fixed_then_random(_case, _FIXED, _shapes)
+_memory_cases = fixed_then_random(_memory_case, _FIXED, _shapes)
 
 
 def _memory(case):
@@ -70,16 +73,16 @@ _BACKWARD = _FORWARD + ("grads = jordan_backward(dy, cache, mode=%r)\n"
                         "answer = {k: grads[k] for k in %r}\n")
 
 CHALLENGES = [
-    Challenge("jordan_memory", _memory_cases, "answer = {'s': jordan_memory(y, mu, s_init)}",
+    challenge("jordan_memory", _memory_cases, "answer = {'s': jordan_memory(y, mu, s_init)}",
               _memory),
-    Challenge("jordan_forward", _cases, _FORWARD + "answer = {'y': y}",
+    challenge("jordan_forward", _cases, _FORWARD + "answer = {'y': y}",
               lambda c: {"y": _run(c)[0]}),
-    Challenge("blocked_weights", _cases, _BACKWARD % ("blocked", WEIGHTS),
+    challenge("blocked_weights", _cases, _BACKWARD % ("blocked", WEIGHTS),
               _grads("blocked", WEIGHTS)),
-    Challenge("blocked_inputs", _cases, _BACKWARD % ("blocked", INPUTS),
+    challenge("blocked_inputs", _cases, _BACKWARD % ("blocked", INPUTS),
               _grads("blocked", INPUTS)),
-    Challenge("exact_weights", _cases, _BACKWARD % ("exact", WEIGHTS),
+    challenge("exact_weights", _cases, _BACKWARD % ("exact", WEIGHTS),
               _grads("exact", WEIGHTS)),
-    Challenge("exact_inputs", _cases, _BACKWARD % ("exact", INPUTS),
+    challenge("exact_inputs", _cases, _BACKWARD % ("exact", INPUTS),
               _grads("exact", INPUTS)),
 ]

@@ -30,4 +30,13 @@ BUGS = [
          replace=[("/ np.linalg.norm(exact[key])", "/ np.linalg.norm(approx[key])")],
          lost={"approximation_gap"},
          message="divide the norm of the difference by the norm of the exact gradient"),
+    dict(name="computes in float32",
+         replace=[("    T, B, _ = x.shape\n    hidden = np.zeros((T, B, len(b)))",
+                   "    x, W_c, W_r, b, W_o, b_o, h_init = (np.asarray(a, dtype=np.float32) for a in\n"
+                   "                                        (x, W_c, W_r, b, W_o, b_o, h_init))\n"
+                   "    T, B, _ = x.shape\n    hidden = np.zeros((T, B, len(b)), dtype=np.float32)")],
+         lost={"elman_forward", "output_layer", "approx_weights", "approx_inputs",
+               "exact_weights", "exact_inputs", "approximation_gap"},
+         message={"elman_forward": "compute in float64", "output_layer": "compute in float64",
+                  "exact_weights": "compute in float64", "exact_inputs": "compute in float64"}),
 ]

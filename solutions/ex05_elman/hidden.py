@@ -5,7 +5,7 @@ import numpy as np
 
 from rnn_ref import elman
 
-from autograder.challenge import Challenge
+from autograder.cases import challenge, fixed_then_random
 
 
 def _shapes(rng, shortest=1):
@@ -28,14 +28,14 @@ def _case(rng, T, B, D, H, O):
             "dy": rng.standard_normal((T, B, O))}
 
 
-def _cases(rng):
-    return [_case(rng, *shape) for shape in _shapes(rng)]
+# Several steps, several sequences, non-square weights, a recurrent scale that makes the
+# context matter: every typical bug fails these, for every student.
+_FIXED = [(7, 2, 3, 4, 2), (6, 3, 2, 5, 3)]
 
-
-def _gap_cases(rng):
-    # T >= 2: for T = 1 every gap is exactly 0, and a relative comparison of a student's
-    # 1e-17 with an exact 0 would fail for no fault of the student.
-    return [_case(rng, *shape) for shape in _shapes(rng, shortest=2)]
+_cases = fixed_then_random(_case, _FIXED, _shapes)
+# T >= 2: for T = 1 every gap is exactly 0, and a relative comparison of a student's
+# 1e-17 with an exact 0 would fail for no fault of the student.
+_gap_cases = fixed_then_random(_case, _FIXED, lambda rng: _shapes(rng, shortest=2))
 
 
 def _run(case):
@@ -81,21 +81,22 @@ for mode in ("exact", "blocked"):
     answer["W_o (" + mode + ")"] = grads["W_o"]
     answer["b_o (" + mode + ")"] = grads["b_o"]
 """
-_GAP = """gap = approximation_gap(x, W_c, W_r, b, W_o, b_o, h_init, dy)
+# The forward runs first so that its float64 check applies to the gap too.
+_GAP = _FORWARD + """gap = approximation_gap(x, W_c, W_r, b, W_o, b_o, h_init, dy)
 answer = {k: gap[k] for k in ("W_c", "W_r", "b")}
 """
 
 CHALLENGES = [
-    Challenge("elman_forward", _cases, _FORWARD + "answer = {'y': y}",
+    challenge("elman_forward", _cases, _FORWARD + "answer = {'y': y}",
               lambda c: {"y": _run(c)[0]}),
-    Challenge("output_layer", _cases, _OUTPUT, _output_layer),
-    Challenge("approx_weights", _cases, _BACKWARD % ("blocked", RECURRENT),
+    challenge("output_layer", _cases, _OUTPUT, _output_layer),
+    challenge("approx_weights", _cases, _BACKWARD % ("blocked", RECURRENT),
               _grads("blocked", RECURRENT)),
-    Challenge("approx_inputs", _cases, _BACKWARD % ("blocked", INPUTS),
+    challenge("approx_inputs", _cases, _BACKWARD % ("blocked", INPUTS),
               _grads("blocked", INPUTS)),
-    Challenge("exact_weights", _cases, _BACKWARD % ("exact", RECURRENT),
+    challenge("exact_weights", _cases, _BACKWARD % ("exact", RECURRENT),
               _grads("exact", RECURRENT)),
-    Challenge("exact_inputs", _cases, _BACKWARD % ("exact", INPUTS),
+    challenge("exact_inputs", _cases, _BACKWARD % ("exact", INPUTS),
               _grads("exact", INPUTS)),
-    Challenge("approximation_gap", _gap_cases, _GAP, _gap),
+    challenge("approximation_gap", _gap_cases, _GAP, _gap),
 ]
