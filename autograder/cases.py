@@ -22,7 +22,8 @@ import numpy as np
 
 from .challenge import DEFAULT_TOL, Challenge
 
-__all__ = ["FIXED_SEED", "fixed_then_random", "challenge", "float64_guard"]
+__all__ = ["FIXED_SEED", "fixed_then_random", "with_fixed_draw", "fixed_draws", "challenge",
+           "float64_guard"]
 
 FIXED_SEED = 20_260_202
 
@@ -96,3 +97,18 @@ def float64_guard(kernel):
 def challenge(grade_id, cases, kernel, reference, tol=DEFAULT_TOL):
     """A :class:`Challenge` whose kernel code also enforces float64 (see above)."""
     return Challenge(grade_id, cases, float64_guard(kernel), reference, tol)
+
+
+def with_fixed_draw(cases, seed=FIXED_SEED):
+    """``cases(rng)`` drawn once from a fixed seed (the same for every student, and checked
+    to catch every typical bug), followed by the student's own draw."""
+    def both(rng):
+        return cases(np.random.default_rng(seed)) + cases(rng)
+    return both
+
+
+def fixed_draws(challenges, seed=FIXED_SEED):
+    """``challenges`` with :func:`with_fixed_draw` cases and the float64 check: for hidden
+    tests whose case generators already vary every shape they need."""
+    return [challenge(c.grade_id, with_fixed_draw(c.cases, seed), c.kernel, c.reference, c.tol)
+            for c in challenges]

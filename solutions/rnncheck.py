@@ -192,3 +192,34 @@ def first_hint(rows, tol=1e-6):
         if failed:
             return hint
     return None
+
+
+_RESTART_HINT = ("if you restarted the kernel, run the cells above this one first "
+                 "(Run > Run All Above Selected Cell): their definitions are gone")
+
+
+def _explain_name_errors():
+    """In Jupyter, add to a NameError raised by a cell's own code (not inside one of your
+    functions) the reminder that a restarted kernel has forgotten the cells above."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or getattr(shell, "_rnncheck_restart_hint", False):
+        return
+
+    def handler(shell, etype, value, tb, tb_offset=None):
+        last = tb
+        while last is not None and last.tb_next is not None:
+            last = last.tb_next
+        at_top = last is not None and last.tb_frame.f_code.co_name == "<module>"
+        if at_top and _RESTART_HINT not in str(value):
+            value.args = (f"{value}; {_RESTART_HINT}",)
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+
+    shell.set_custom_exc((NameError,), handler)
+    shell._rnncheck_restart_hint = True
+
+
+_explain_name_errors()

@@ -4,6 +4,7 @@ import numpy as np
 
 from rnn_ref import losses, rnn
 
+from autograder.cases import fixed_draws
 from autograder.challenge import Challenge
 
 
@@ -187,7 +188,7 @@ def _mse_ref(c):
     return {"loss": np.array(loss), "dy": dy}
 
 
-CHALLENGES = [
+CHALLENGES = fixed_draws([
     Challenge("rnn_step", _step_cases,
               "answer = {'h_t': rnn_step(x_t, h_prev, W_c, W_r, b)}", _step_ref),
     Challenge("output_forward", _states_cases, _OUTPUT + "answer = {'y': y}", _pick("y")),
@@ -209,4 +210,4 @@ CHALLENGES = [
     Challenge("output_backward_h", _states_cases,
               _OUTPUT_BACKWARD + "answer = {'dh%d' % (l + 1): dh for l, dh in enumerate(grads['h'])}",
               _pick(states=True)),
-]
+])

@@ -40,4 +40,11 @@ BUGS = [
                    "if k is not None and (t + 1) % k == 0:")],
          lost={"bptt_truncated"},
          message="single window"),
+    dict(name="computes in float32",
+         replace=[("    dW_c = np.zeros_like(W_c)\n    dW_r = np.zeros_like(W_r)\n    db = np.zeros(H)\n",
+                   "    dW_c = np.zeros_like(W_c, dtype=np.float32)\n"
+                   "    dW_r = np.zeros_like(W_r, dtype=np.float32)\n"
+                   "    db = np.zeros(H, dtype=np.float32)\n")],
+         lost=_LAYER_CELLS | {"rnn_backward_output"},
+         message={g: "compute in float64" for g in ("bptt_W_r", "bptt_W_c_b")}),
 ]

@@ -4,6 +4,7 @@ import numpy as np
 
 from rnn_ref import rnn
 
+from autograder.cases import fixed_draws
 from autograder.challenge import Challenge
 
 
@@ -96,7 +97,7 @@ answer = dict(rnn_backward(dy, cache))
 """
 
 
-CHALLENGES = [
+CHALLENGES = fixed_draws([
     _layer_challenge("bptt_W_r", ["W_r"]),
     _layer_challenge("bptt_W_c_b", ["W_c", "b"]),
     _layer_challenge("bptt_h0", ["h0"]),
@@ -104,4 +105,4 @@ CHALLENGES = [
     Challenge("rnn_backward_output", _net_cases, _NET, _net_ref(output=True)),
     Challenge("rnn_backward_deep", _net_cases, _NET, _net_ref(output=False)),
     _layer_challenge("bptt_truncated", ["W_c", "W_r", "b", "inp", "h0"], truncated=True),
-]
+])

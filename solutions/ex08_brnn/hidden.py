@@ -4,6 +4,7 @@ import numpy as np
 
 from rnn_ref import brnn
 
+from autograder.cases import fixed_draws
 from autograder.challenge import Challenge
 
 _KEYS = ("W_fc1", "W_fr1", "b_f1", "W_bc1", "W_br1", "b_b1")
@@ -58,11 +59,11 @@ def _backward(grade_id, names):
     return Challenge(grade_id, _block_cases, _BACKWARD % (names,), _block_ref(names))
 
 
-CHALLENGES = [
+CHALLENGES = fixed_draws([
     Challenge("flip_time", _flip_cases, "answer = {'out': flip_time(a)}",
               lambda c: {"out": c["a"][::-1]}),
     Challenge("brnn_forward", _block_cases, _BLOCK + "answer = {'h': h}", _block_ref(["h"])),
     _backward("brnn_backward_forward_net", ["W_fc1", "W_fr1", "b_f1", "h0_f"]),
     _backward("brnn_backward_backward_net", ["W_bc1", "W_br1", "b_b1", "h0_b"]),
     _backward("brnn_backward_x", ["x"]),
-]
+])

@@ -4,6 +4,7 @@ import numpy as np
 
 from rnn_ref import activations, optim, rnn
 
+from autograder.cases import fixed_draws
 from autograder.challenge import Challenge
 
 
@@ -118,7 +119,7 @@ def _clip_norm(case):
     return {**out, "norm": np.array(norm), "input_W_c": case["g_W"]}
 
 
-CHALLENGES = [
+CHALLENGES = fixed_draws([
     Challenge("step_jacobian", _jacobian_cases, "answer = {'J': step_jacobian(h_t, W_r)}",
               _jacobian),
     Challenge("backprop_to_past", _past_cases, _PAST, _past),
@@ -129,4 +130,4 @@ CHALLENGES = [
               lambda c: {"norm": np.array(optim.global_norm(_dict(c)))}),
     Challenge("clip_by_value", _grad_cases, _CLIP_VALUE, _clip_value),
     Challenge("clip_by_global_norm", _grad_cases, _CLIP_NORM, _clip_norm),
-]
+])

@@ -38,4 +38,10 @@ BUGS = [
                    "lstm_cell_backward(dh[t], ds_next, cache[t])")],
          lost=_SEQ_BACKWARD,
          message="must be added"),
+    dict(name="computes in float32",
+         replace=[("a = x @ W_x.T + h_prev @ W_h.T + b ",
+                   "a = (x @ W_x.T + h_prev @ W_h.T + b).astype(np.float32) ")],
+         lost={"lstm_cell_forward", "lstm_forward"} | _CELL_BACKWARD
+              | {"lstm_cell_backward_s_prev"} | _SEQ_BACKWARD,
+         message={"lstm_cell_forward": "compute in float64"}),
 ]

@@ -4,6 +4,7 @@ import numpy as np
 
 from rnn_ref import lstm
 
+from autograder.cases import fixed_draws
 from autograder.challenge import Challenge
 
 
@@ -88,7 +89,7 @@ _PARAMS = ("W_x", "W_h", "b")
 _CELL_INPUTS = ("x", "h_prev")
 _SEQ_INPUTS = ("x", "h_init", "s_init")
 
-CHALLENGES = [
+CHALLENGES = fixed_draws([
     Challenge("lstm_cell_forward", _cell_cases, _CELL_FORWARD, _cell_forward),
     Challenge("lstm_cell_backward_params", _cell_cases, _CELL_BACKWARD % (_PARAMS,),
               _pick(_cell_grads, _PARAMS)),
@@ -103,4 +104,4 @@ CHALLENGES = [
               _pick(_seq_grads, _PARAMS)),
     Challenge("lstm_backward_inputs", _seq_cases, _SEQ_BACKWARD % (_SEQ_INPUTS,),
               _pick(_seq_grads, _SEQ_INPUTS)),
-]
+])

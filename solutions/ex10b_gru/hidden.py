@@ -4,6 +4,7 @@ import numpy as np
 
 from rnn_ref import gru
 
+from autograder.cases import fixed_draws
 from autograder.challenge import Challenge
 
 
@@ -78,7 +79,7 @@ _CELL_INPUTS = ("x", "h_prev")
 _PARAMS = ("W_x", "W_h", "b_x", "b_h")
 _SEQ_INPUTS = ("x", "h_init")
 
-CHALLENGES = [
+CHALLENGES = fixed_draws([
     Challenge("gru_cell_forward", _cell_cases,
               "h, cache = gru_cell_forward(x, h_prev, W_x, W_h, b_x, b_h)\nanswer = {'h': h}",
               lambda c: {"h": gru.cell_forward(c["x"], c["h_prev"], _p(c))[0]}),
@@ -95,4 +96,4 @@ CHALLENGES = [
               _pick(_seq_grads, _PARAMS)),
     Challenge("gru_backward_inputs", _seq_cases, _SEQ_BACKWARD % (_SEQ_INPUTS,),
               _pick(_seq_grads, _SEQ_INPUTS)),
-]
+])

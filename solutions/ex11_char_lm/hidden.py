@@ -4,6 +4,7 @@ import numpy as np
 
 from rnn_ref import data, losses, rnn
 
+from autograder.cases import fixed_draws
 from autograder.challenge import Challenge
 
 _ALPHABET = np.array([ord(c) for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ .,;:'-0123456789\n"])
@@ -155,7 +156,7 @@ def _lm(case):
             **{"d" + k: grads[v] for k, v in names.items()}}
 
 
-CHALLENGES = [
+CHALLENGES = fixed_draws([
     Challenge("vocabulary", _text_cases, _VOCAB, _vocab),
     Challenge("one_hot", _one_hot_cases, "answer = {'x': one_hot(indices, V)}",
               lambda c: {"x": data.one_hot(c["indices"], c["V"])}),
@@ -170,4 +171,4 @@ CHALLENGES = [
               lambda c: {"p": losses.softmax(c["logits"] / c["temperature"])}),
     Challenge("stream_windows", _window_cases, _WINDOWS, _windows),
     Challenge("lm_step", _lm_cases, _LM, _lm),
-]
+])
