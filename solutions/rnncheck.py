@@ -20,7 +20,8 @@ so it repeats a few lines of ``rnn_ref.gradcheck`` rather than importing it.)
 import numpy as np
 
 __all__ = ["rel_error", "check_shape", "check_close", "numerical_gradient",
-           "gradient_error", "check_gradient", "first_failure", "first_hint"]
+           "gradient_error", "check_gradient", "first_failure", "first_hint", "once",
+           "wrong_blocks"]
 
 
 def rel_error(a, b):
@@ -182,16 +183,41 @@ def first_hint(rows, tol=1e-6):
 
     ``rows`` is a list of ``(label, probe, hint)``: ``probe()`` returns a relative error
     (the row fails when it exceeds ``tol``) or a bool (the row fails when it is true);
-    ``hint`` is a string. Order the rows from the simplest case to the general one, so
-    that the first failing row names the smallest thing that is wrong. Returns ``None``
-    if every probe passes.
+    ``hint`` is a string, a function returning one, or ``None`` (stop without a hint).
+    Order the rows from the simplest case to the general one, so that the first failing
+    row names the smallest thing that is wrong. Returns ``None`` if every probe passes.
     """
     for label, probe, hint in rows:
         value = probe()
         failed = value if isinstance(value, (bool, np.bool_)) else not value <= tol
         if failed:
-            return hint
+            return hint() if callable(hint) else hint
     return None
+
+
+def once(compute):
+    """``compute`` as a function that runs it the first time only (for ladder probes that
+    share a costly result)."""
+    done = []
+
+    def value():
+        if not done:
+            done.append(compute())
+        return done[0]
+    return value
+
+
+def wrong_blocks(yours, numerical, names, tol=1e-6):
+    """The blocks of a gated cell's stacked gradient that disagree with ``numerical``.
+
+    ``yours`` and ``numerical`` stack one block of rows per gate along axis 0, in the
+    order of ``names`` (e.g. ``"ifgo"`` for the LSTM, ``"rzn"`` for the GRU). Returns the
+    set of names whose block has a relative error above ``tol``.
+    """
+    rows = len(yours) // len(names)
+    return {name for k, name in enumerate(names)
+            if not rel_error(yours[k * rows:(k + 1) * rows],
+                             numerical[k * rows:(k + 1) * rows]) <= tol}
 
 
 _RESTART_HINT = ("if you restarted the kernel, run the cells above this one first "

@@ -39,8 +39,10 @@ BUGS = [
          lost=_SEQ_BACKWARD,
          message="must be added"),
     dict(name="computes in float32",
-         replace=[("a = x @ W_x.T + h_prev @ W_h.T + b ",
-                   "a = (x @ W_x.T + h_prev @ W_h.T + b).astype(np.float32) ")],
+         replace=[("    H = h_prev.shape[1]\n    a = x @ W_x.T",
+                   "    x, h_prev, s_prev, W_x, W_h, b = (np.asarray(v, dtype=np.float32)\n"
+                   "                                      for v in (x, h_prev, s_prev, W_x, W_h, b))\n"
+                   "    H = h_prev.shape[1]\n    a = x @ W_x.T")],
          lost={"lstm_cell_forward", "lstm_forward"} | _CELL_BACKWARD
               | {"lstm_cell_backward_s_prev"} | _SEQ_BACKWARD,
          message={"lstm_cell_forward": "compute in float64"}),

@@ -97,3 +97,28 @@ class Grader:
     def lost(self, ns, student):
         """The grade ids whose hidden challenge fails for ``student``."""
         return {gid for gid in self.challenges if not self.verdict(ns, gid, student)[0]}
+
+
+def visible_failures(assignment, nb):
+    """grade_id -> "ExcType: message" of every autograded test cell whose visible tests
+    fail, running the notebook's cells in order in one namespace (no hidden tests, no
+    free experiment cells), as a student who runs every cell would see them."""
+    import sys
+    from autograder.course import HIDDEN_BLOCK
+    if str(SOLUTIONS) not in sys.path:
+        sys.path.insert(0, str(SOLUTIONS))
+    ns = {"__name__": "__main__"}
+    failures = {}
+    with _in_folder(SOLUTIONS / assignment):
+        for cell in nb["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if cell["cell_type"] != "code" or not (meta.get("solution") or meta.get("locked")):
+                continue
+            code = HIDDEN_BLOCK.sub("", _cell_text(cell)).replace("### END HIDDEN TESTS", "")
+            try:
+                exec(compile(code, f"<{meta.get('grade_id')}>", "exec"), ns)
+            except Exception as e:          # noqa: BLE001 -- what the student would see
+                if not meta.get("grade"):
+                    raise
+                failures[meta["grade_id"]] = f"{type(e).__name__}: {e}"
+    return failures
