@@ -10,14 +10,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: book assets test sysdeps install install-test kernel-env release grade-demo bench bench-book clean help
+.PHONY: book assets test sysdeps install install-test kernel-env release samples grade-demo bench bench-book clean help
 
 help:
 	@echo "make book        build the site into _build/html (creates .venv)"
 	@echo "make test        run every test (installs test extras and Debian packages)"
 	@echo "make kernel-env  build .venv-kernel, the grading sandbox's Python (part of install)"
 	@echo "make release     generate the student notebooks from solutions/ with nbgrader"
-	@echo "make grade-demo  grade the shipped sample submissions and print the export"
+	@echo "make samples     write demo submissions (correct, partial, bugs...) to _build/samples"
+	@echo "make grade-demo  grade the demo submissions and print the export"
 	@echo "make bench       run the benchmarks (prints ratios against PyTorch / nbgrader)"
 	@echo "make bench-book  time a cold and a warm build of the book"
 
@@ -87,8 +88,8 @@ book: install assets book/assignments/.published
 # The book renders the student versions of the exercises (never the solutions): the
 # same `release` an instructor runs, into a build-only course, published into
 # book/assignments/ when a source assignment changes.
-ASSIGNMENT_SOURCES := $(wildcard solutions/*/*.ipynb solutions/*/*.txt) solutions/rnncheck.py \
-                      $(wildcard autograder/challenges/*.py)
+# An exercise is its folder solutions/<name>/ (the .md source, hidden.py, data files).
+ASSIGNMENT_SOURCES := $(filter-out %/__pycache__,$(wildcard solutions/*/*)) solutions/rnncheck.py
 book/assignments/.published: $(ASSIGNMENT_SOURCES) | install
 	rm -rf _build/book-course
 	$(BIN)/python -m autograder release --course _build/book-course --publish book/assignments > /dev/null
@@ -112,14 +113,19 @@ COURSE ?= course
 release: install
 	$(BIN)/python -m autograder release --course $(COURSE)
 
-# Grade the shipped sample submissions (correct, partial, typical bugs, untouched,
-# late, broken) with the SQLite gradebook, in the sandbox, and print the export.
+# Demo submissions (correct, partial, typical bugs, untouched, late, broken), written
+# from a fresh release so that they match the current exercises; never committed.
+SAMPLES := _build/samples
+samples: install
+	$(BIN)/python -m autograder.demo $(SAMPLES) ex02_tdnn ex05_elman
+
+# Grade the demo submissions with the SQLite gradebook, in the sandbox, and print the export.
 DEMO := _build/demo-course
-grade-demo: install sysdeps
+grade-demo: install sysdeps samples
 	rm -rf $(DEMO)
 	$(BIN)/python -m autograder release --course $(DEMO) --due "2026-11-01 23:59 UTC" ex02_tdnn ex05_elman
-	$(BIN)/python -m autograder collect --course $(DEMO) ex02_tdnn autograder/samples/ex02_tdnn
-	$(BIN)/python -m autograder collect --course $(DEMO) ex05_elman autograder/samples/ex05_elman
+	$(BIN)/python -m autograder collect --course $(DEMO) ex02_tdnn $(SAMPLES)/ex02_tdnn
+	$(BIN)/python -m autograder collect --course $(DEMO) ex05_elman $(SAMPLES)/ex05_elman
 	$(BIN)/python -m autograder grade --course $(DEMO)
 	$(BIN)/python -m autograder feedback --course $(DEMO)
 	$(BIN)/python -m autograder export --course $(DEMO)

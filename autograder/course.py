@@ -44,9 +44,9 @@ class CourseError(Exception):
 
 
 def source_assignments():
-    """Names of the assignments in ``solutions/``: folders holding ``<name>.ipynb``."""
+    """Names of the assignments in ``solutions/``: folders holding ``<name>.md``."""
     return sorted(d.name for d in SOLUTIONS.iterdir()
-                  if d.is_dir() and (d / f"{d.name}.ipynb").is_file())
+                  if d.is_dir() and (d / f"{d.name}.md").is_file())
 
 
 def _sqlite_url(path):

@@ -5,8 +5,11 @@ the course's root and database, so plain nbgrader commands run from the course f
 work on the same course (``cd course && nbgrader formgrader``).
 
 The course directory (``--course``, default ``./course``) holds everything that
-changes during a term; the source assignments stay in the repository's ``solutions/``:
+changes during a term; the exercises' sources stay in the repository's ``solutions/``,
+and ``release`` builds nbgrader's source folders from them:
 
+    <course>/source/<assignment>/                nbgrader source (with solutions), rebuilt
+                                                 from solutions/<assignment>/ on release
     <course>/gradebook.db                        SQLite gradebook (default database)
     <course>/release/<assignment>/               student versions (+ <assignment>.zip)
     <course>/submitted/<student>/<assignment>/   imported submissions, never modified
@@ -27,8 +30,6 @@ import os
 c = get_config()  # noqa: F821 -- provided by traitlets when this file is loaded
 
 c.CourseDirectory.course_id = "rnn-textbook"
-c.CourseDirectory.source_directory = os.path.abspath(
-    os.path.join(os.path.dirname(__file__), os.pardir, "solutions"))
 c.CourseDirectory.root = os.path.abspath("course")
 
 # Student stubs: a function body that fails loudly until the student writes it.

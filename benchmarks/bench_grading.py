@@ -4,8 +4,8 @@
                                                  [--repeat 1] [--sandbox-only]
 
 1. Generates ``--submissions`` submissions of one assignment (default ex02_tdnn) by
-   cycling through the shipped samples (correct, partial, typical bugs, untouched,
-   late) under new student ids.
+   cycling through the demo submissions of ``make samples`` (correct, partial, typical
+   bugs, untouched, late; written afresh into a temporary folder) under new student ids.
 2. Grades them with plain sequential ``nbgrader autograde ASSIGNMENT`` (one command for
    every student, hidden tests run in the kernel, no sandbox) in one course, and with
    ``python -m autograder grade --workers 2`` (bubblewrap sandbox, trusted verdicts) in
@@ -37,7 +37,6 @@ sys.path.insert(0, str(REPO))
 from autograder.course import Course  # noqa: E402
 from autograder.ledger import Ledger  # noqa: E402
 
-SAMPLES = REPO / "autograder" / "samples"
 
 
 def run(*args, **kw):
@@ -46,7 +45,9 @@ def run(*args, **kw):
 
 
 def generate(course_root, assignment, n):
-    samples = sorted(p for p in (SAMPLES / assignment).iterdir()
+    from autograder.demo import write_samples
+    demo = write_samples(course_root.parent / "demo-samples", (assignment,), log=lambda *_: None)
+    samples = sorted(p for p in (demo / assignment).iterdir()
                      if p.is_dir() and p.name != "gauss")     # gauss is an unreadable file
     for k in range(n):
         shutil.copytree(samples[k % len(samples)],
@@ -116,7 +117,7 @@ def compare_with_nbgrader(tmp, a, n):
     for root in (plain, fast):
         release(root, a)
         generate(root, a, n)
-    print(f"{n} submissions of {a} (the shipped samples, cycled)\n")
+    print(f"{n} submissions of {a} (the demo submissions, cycled)\n")
 
     t_plain = plain_nbgrader(plain, a)
     print(f"plain nbgrader autograde (sequential, no sandbox): {t_plain:7.1f} s "

@@ -1,6 +1,6 @@
 """The instructor pipeline end to end, through the CLI, as an instructor runs it.
 
-* the shipped samples score the expected table; feedback exists and hides the hidden
+* the demo submissions score the expected table; feedback exists and hides the hidden
   tests; the CSVs parse with the expected columns; the report has its plots;
 * two workers give exactly the gradebook one worker gives;
 * kill -9 in the middle of `grade`, run it again: nothing graded is regraded, nothing
@@ -27,7 +27,7 @@ import pytest
 
 from autograder.course import Course
 from autograder.ledger import Ledger
-from conftest import REPO, SAMPLES, cli, make_course, wait_for
+from conftest import REPO, cli, make_course, samples_dir, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 
@@ -401,7 +401,7 @@ CANVAS = {"ada": "lovelaceada_1001_5001_ex02_tdnn.ipynb",
 def _canvas_zip(path, extra=()):
     with zipfile.ZipFile(path, "w") as z:
         for s, name in CANVAS.items():
-            z.write(SAMPLES / "ex02_tdnn" / s / "ex02_tdnn.ipynb", name)
+            z.write(samples_dir() / "ex02_tdnn" / s / "ex02_tdnn.ipynb", name)
         for name in extra:
             z.writestr(name, "{}")
     return path
@@ -450,14 +450,14 @@ def test_missing_course_directory(tmp_path):
     for cmd in ("grade", "feedback", "export", "report"):
         _one_line_error(cli(cmd, "--course", tmp_path / "nope", check=False),
                         "does not exist", "release --course")
-    _one_line_error(cli("collect", "--course", tmp_path / "nope", "ex02_tdnn", SAMPLES / "ex02_tdnn",
-                        check=False), "does not exist")
+    _one_line_error(cli("collect", "--course", tmp_path / "nope", "ex02_tdnn",
+                        samples_dir() / "ex02_tdnn", check=False), "does not exist")
 
 
 def test_unknown_assignment(tmp_path):
     root = make_course(tmp_path / "course", samples=False)
     for args in (("grade", "ex99_nothing"), ("release", "ex99_nothing"),
-                 ("collect", "ex99_nothing", SAMPLES / "ex02_tdnn")):
+                 ("collect", "ex99_nothing", samples_dir() / "ex02_tdnn")):
         _one_line_error(cli(args[0], "--course", root, *args[1:], check=False),
                         "unknown assignment 'ex99_nothing'", "ex02_tdnn")
 
@@ -472,7 +472,7 @@ def test_unreachable_database(tmp_path):
 def test_grading_before_release_and_feedback_before_grading(tmp_path):
     root = tmp_path / "course"
     cli("release", "--course", root, "ex05_elman")
-    shutil.copytree(SAMPLES / "ex02_tdnn" / "ada", root / "submitted" / "ada" / "ex02_tdnn")
+    shutil.copytree(samples_dir() / "ex02_tdnn" / "ada", root / "submitted" / "ada" / "ex02_tdnn")
     _one_line_error(cli("grade", "--course", root, check=False), "never released", "release")
     for cmd in ("feedback", "report"):
         _one_line_error(cli(cmd, "--course", root, check=False), "run `grade` first")
