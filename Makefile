@@ -37,7 +37,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 # numpy, matplotlib, ipykernel and nothing else (no torch, rnn_ref, nbgrader,
 # autograder). Created without pip; .venv's pip installs into it.
 KVENV := .venv-kernel
-$(KVENV)/.installed: requirements-kernel.txt $(VENV)/.installed
+$(KVENV)/.installed: requirements-kernel.txt | $(VENV)/.installed
 	rm -rf $(KVENV)
 	$(PYTHON) -m venv --without-pip $(KVENV)
 	$(BIN)/pip --python $(KVENV)/bin/python install --quiet -r requirements-kernel.txt
