@@ -19,15 +19,17 @@ The source notebooks call :func:`autograder.hidden.check`, which runs the same t
 parts inside the kernel so that plain ``nbgrader autograde`` works too; the sandboxed
 grader (``python -m autograder grade``) runs only ``kernel`` inside the sandbox.
 
-Challenges for an assignment live in ``autograder/challenges/<assignment>.py`` as a
-module-level list ``CHALLENGES``.
+Challenges for an assignment live in ``solutions/<assignment>/hidden.py`` as a
+module-level list ``CHALLENGES`` (that file never ships to students).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
+import importlib.util
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -38,6 +40,7 @@ __all__ = ["Challenge", "load", "seed_for", "draw_cases", "judge", "describe_cas
            "run_kernel_code", "Verdict"]
 
 DEFAULT_TOL = 1e-6
+_SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 
 
 @dataclass(frozen=True)
@@ -61,19 +64,33 @@ def load(assignment):
     """The challenges of ``assignment`` as a dict grade_id -> Challenge."""
     if not isinstance(assignment, str) or not assignment.replace("_", "").isalnum():
         raise ValueError(f"not an assignment name: {assignment!r}")
-    try:
-        module = importlib.import_module(f"autograder.challenges.{assignment}")
-    except ModuleNotFoundError as e:
-        if e.name != f"autograder.challenges.{assignment}":
-            raise
-        raise ValueError(f"no hidden tests are defined for assignment {assignment!r} "
-                         f"(expected autograder/challenges/{assignment}.py)") from None
+    module = _hidden_module(assignment)
     found = {}
     for ch in module.CHALLENGES:
         if ch.grade_id in found:
             raise ValueError(f"{assignment}: two challenges for grade id {ch.grade_id!r}")
         found[ch.grade_id] = ch
     return found
+
+
+def _hidden_module(assignment):
+    """Import ``solutions/<assignment>/hidden.py`` once, under a private module name."""
+    name = f"_hidden_tests_{assignment}"
+    if name in sys.modules:
+        return sys.modules[name]
+    path = _SOLUTIONS / assignment / "hidden.py"
+    if not path.is_file():
+        raise ValueError(f"no hidden tests are defined for assignment {assignment!r} "
+                         f"(expected solutions/{assignment}/hidden.py)")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
 
 
 def seed_for(student_id, assignment, grade_id):

@@ -42,6 +42,7 @@ from autograder.grading import grade
 from autograder.ledger import Ledger
 from autograder.release import release
 from autograder.sandbox import Limits
+from conftest import samples_dir
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 
@@ -53,7 +54,7 @@ TRUE_DW = 'dW = np.stack([np.einsum("tbh,tbd->hd", dz, shift(x, k)) for k in ran
 
 def solution():
     """A complete, honest submission: the released notebook with every part solved."""
-    return json.loads((REPO / "autograder" / "samples" / A / "ada" / f"{A}.ipynb").read_text())
+    return json.loads((samples_dir() / A / "ada" / f"{A}.ipynb").read_text())
 
 
 def cell_of(nb, grade_id):
@@ -218,11 +219,11 @@ CASES = [
                                           "    x, W, y = cache\n"),
          BACKWARD0, flags=["imports rnn_ref"]),
     Case("reads the solutions from disk", with_wrong_dW_and(
-        f"try:\n    leaked = open({str(SOLUTIONS / A / (A + '.ipynb'))!r}).read()\n"
+        f"try:\n    leaked = open({str(SOLUTIONS / A / (A + '.md'))!r}).read()\n"
         "except OSError:\n    leaked = ''\nprint(len(leaked))"), W0,
         flags=["outside the working directory"]),
     Case("reads the hidden tests from disk", with_wrong_dW_and(
-        f"for path in [{str(REPO / 'autograder' / 'challenges' / (A + '.py'))!r}, "
+        f"for path in [{str(SOLUTIONS / A / 'hidden.py')!r}, "
         "'../../gradebook.db']:\n    try:\n        print(open(path).read()[:100])\n"
         "    except OSError as e:\n        print(type(e).__name__)"), W0,
         flags=["outside the working directory"]),
