@@ -465,7 +465,7 @@ def test_unknown_assignment(tmp_path):
 def test_unreachable_database(tmp_path):
     for db in ("postgresql://nobody@127.0.0.1:1/gradebook", "mysql+nosuchdriver://x/y",
                "not a url"):
-        _one_line_error(cli("grade", "--course", tmp_path, "--db", db, check=False), "--db"
+        _one_line_error(cli("grade", "--course", tmp_path / "new", "--db", db, check=False), "--db"
                         if db == "not a url" else "gradebook")
 
 
