@@ -101,7 +101,7 @@ release: install
 # Grade the shipped sample submissions (correct, partial, typical bugs, untouched,
 # late, broken) with the SQLite gradebook, in the sandbox, and print the export.
 DEMO := _build/demo-course
-grade-demo: install sysdeps
+grade-demo: install sysdeps assets
 	rm -rf $(DEMO)
 	$(BIN)/python -m autograder release --course $(DEMO) --due "2026-11-01 23:59 UTC" ex02_tdnn ex05_elman
 	$(BIN)/python -m autograder collect --course $(DEMO) ex02_tdnn autograder/samples/ex02_tdnn

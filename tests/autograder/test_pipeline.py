@@ -240,6 +240,12 @@ def test_report_has_its_plots(demo):
     assert "Most failed test" in page
 
 
+def test_pending_answers_can_be_left_empty(demo):
+    root, _, _, _ = demo
+    out = cli("export", "--course", root, "--pending", "empty")
+    body = {r[1]: r for r in read_csv(root / "exports" / "grades.csv")[2:]}
+    assert body["ada"][5] == "" and body["babbage"][5] == "3" and body["fermi"][5] == ""
+    assert "left empty" in out.stderr
 # -- parallel grading ------------------------------------------------------------------------
 
 def test_two_workers_give_the_same_gradebook_as_one(tmp_path):
