@@ -121,7 +121,7 @@ samples: install
 
 # Grade the demo submissions with the SQLite gradebook, in the sandbox, and print the export.
 DEMO := _build/demo-course
-grade-demo: install sysdeps samples
+grade-demo: install sysdeps assets samples
 	rm -rf $(DEMO)
 	$(BIN)/python -m autograder release --course $(DEMO) --due "2026-11-01 23:59 UTC" ex02_tdnn ex05_elman
 	$(BIN)/python -m autograder collect --course $(DEMO) ex02_tdnn $(SAMPLES)/ex02_tdnn

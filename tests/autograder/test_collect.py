@@ -228,3 +228,26 @@ def test_a_zip_bomb_is_stopped_with_little_memory(course, tmp_path):
         in out.splitlines(), out
     assert submitted(course) == {"1001": {f"{A}.ipynb": NB["ada"]}}
     assert sum(f.stat().st_size for f in course.rglob("*") if f.is_file()) < 50 * 2**20
+
+
+def test_expansion_ratio_and_file_count_are_bounded(tmp_path):
+    from autograder.unpack import Budget, UploadError, store
+    bomb = gzip.compress(bytes(5 * 2**20), compresslevel=9)       # ~5 KB -> 5 MB
+    with pytest.raises(UploadError, match=r"^data\.bin\.gz expands more than 100 times"):
+        store(io.BytesIO(bomb), "data.bin.gz", tmp_path / "a", Budget(), tmp_path)
+    many = inner_zip([(f"f{i}.txt", b"x") for i in range(20)])
+    with pytest.raises(UploadError, match="more than 10 files"):
+        store(io.BytesIO(many), "many.zip", tmp_path / "b", Budget(max_files=10), tmp_path)
+    tar = io.BytesIO()
+    import tarfile
+    with tarfile.open(fileobj=tar, mode="w:gz") as t:
+        link = tarfile.TarInfo("solution.ipynb")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        t.addfile(link)
+        data = tarfile.TarInfo("work/ex02_tdnn.ipynb")
+        data.size = 2
+        t.addfile(data, io.BytesIO(b"{}"))
+    budget = Budget()
+    store(io.BytesIO(tar.getvalue()), "work.tar.gz", tmp_path / "c", budget, tmp_path)
+    assert [p.name for p in (tmp_path / "c").rglob("*")] == ["ex02_tdnn.ipynb"]
+    assert budget.notes == ["work.tar.gz: 'solution.ipynb' skipped (not a regular file)"]
