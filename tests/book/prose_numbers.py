@@ -21,9 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 NUMBER = re.compile(
-    r"(?<![\w.^])(\d+\.\d+)(?![\w.])"                 # a decimal, not part of a name
-    r"|(?<![\w.^])(\d+)\s?%"                          # a percentage
-    r"|10\^\{?(-?\d+)\}?")                            # a power of ten (inline math)
+    r"(?<![\w.^])(\d+(?:\.\d+)?)\s*\\times\s*10\^\{?(-?\d+)\}?"   # 4 \times 10^{-5}
+    r"|(?<![\w.^])(\d+\.\d+)(?!\w|\.\d)"                           # a decimal
+    r"|(?<![\w.^])(\d+)\s?%"                                         # a percentage
+    r"|(?<![\w.^])10\^\{?(-?\d+)\}?")                                # a power of ten
+# Inline math that only names a setting, "$\mu = 0.9$", "$\beta_1 = 0.9$", "$f = 0.99$".
+SETTING = re.compile(r"\$\s*\\?[A-Za-z]+(?:_\{?\w+\}?)?\s*=\s*(\d+\.\d+)\s*\$")
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 OPTION = re.compile(r"^\s*:[\w-]+:")
 ROLE_OR_LITERAL = re.compile(r"(\{[\w:-]+\})?`[^`\n]*`")
@@ -33,7 +36,8 @@ ROLE_OR_LITERAL = re.compile(r"(\{[\w:-]+\})?`[^`\n]*`")
 class Quote:
     file: str
     line: int
-    number: str
+    number: str        # "0.62", "47%", "10^-4" or "4e-5" (for 4 \times 10^{-5})
+    setting: bool      # the whole inline formula is "symbol = number"
     text: str
 
 
@@ -79,12 +83,23 @@ def prose_lines(source: str):
 def quoted_numbers(path: Path) -> list[Quote]:
     quotes = []
     for line_no, text in prose_lines(path.read_text()):
+        settings = {m.start(1) for m in SETTING.finditer(text)}
         for match in NUMBER.finditer(text):
-            if match.group(1):
-                number = match.group(1)
-            elif match.group(2):
-                number = match.group(2) + "%"
+            mantissa, exponent, decimal, percent, power = match.groups()
+            if mantissa:
+                number = f"{mantissa}e{exponent}"
+            elif decimal:
+                number = decimal
+            elif percent:
+                number = percent + "%"
             else:
-                number = "10^" + match.group(3)
-            quotes.append(Quote(path.name, line_no, number, text.strip()))
+                number = "10^" + power
+            quotes.append(Quote(path.name, line_no, number, match.start() in settings,
+                                text.strip()))
     return quotes
+
+
+def code_text(path: Path) -> str:
+    """The source of every code cell of a MyST notebook, joined."""
+    return "\n".join(re.findall(r"```\{code-cell\}[^\n]*\n(.*?)\n```", path.read_text(),
+                                re.S))
