@@ -21,7 +21,7 @@ skip connection; many-to-many; many-to-one; one-to-many; unrolling; weight shari
 divergence; backpropagation through time; gradient pooling; truncated BPTT;
 bidirectional RNN; vanishing gradient; exploding gradient; spectral radius;
 gradient clipping; LSTM; cell state; forget gate; input gate; output gate; GRU;
-update gate; reset gate; character-level language model; softmax; cross-entropy;
+update gate; reset gate; character-level language model; logits; softmax; cross-entropy;
 temperature; perplexity; sequence-to-sequence; attention
 """
 
