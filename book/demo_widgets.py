@@ -2,8 +2,8 @@
 
 A chapter writes a demo once::
 
-    from demo_widgets import demo
-    demo(draw, {"N": widgets.IntSlider(value=6, min=0, max=15, description="width \\(N\\)")},
+    from demo_widgets import IntSlider, demo
+    demo(draw, {"N": IntSlider(value=6, min=0, max=15, description="width \\(N\\)")},
          site={"N": [0, 2, 4, 6, 10, 15]})
 
 In a live kernel (Jupyter, Binder, JupyterHub, Colab) this is ``ipywidgets`` with
@@ -52,27 +52,77 @@ def _round(value):
     return value
 
 
-def _offered(widget) -> list:
-    """Every value a control offers in Jupyter."""
-    if isinstance(widget, (widgets.Dropdown, widgets.RadioButtons, widgets.ToggleButtons)):
-        return [value for _, value in widget.options] if widget.options and isinstance(
-            widget.options[0], tuple) else list(widget.options)
-    if isinstance(widget, widgets.IntSlider):
-        return list(range(widget.min, widget.max + 1, widget.step))
-    if isinstance(widget, widgets.FloatSlider):
-        n = int(round((widget.max - widget.min) / widget.step))
-        return [_round(widget.min + i * widget.step) for i in range(n + 1)]
-    if isinstance(widget, widgets.Checkbox):
-        return [False, True]
-    raise TypeError(f"{type(widget).__name__} needs an explicit site grid "
-                    "(site={name: [values...]})")
+class Control:
+    """A control of a demo: the ipywidgets class and its arguments.
+
+    The live widget is built only in a live kernel; the book build reads the values the
+    control offers from the arguments, so the page stores no widget state (and loads no
+    widget manager).
+    """
+
+    defaults = {"IntSlider": {"value": 0, "min": 0, "max": 100, "step": 1},
+                "FloatSlider": {"value": 0.0, "min": 0.0, "max": 10.0, "step": 0.1,
+                                "readout_format": ".2f"},
+                "Dropdown": {}, "Text": {"value": ""}, "Checkbox": {"value": False}}
+
+    def __init__(self, kind: str, **kwargs):
+        if kind not in self.defaults:
+            raise ValueError(f"unsupported control {kind!r}; expected one of "
+                             f"{sorted(self.defaults)}")
+        self.kind = kind
+        self.kwargs = kwargs
+        self.args = {**self.defaults[kind], **kwargs}
+        if kind == "Dropdown" and "value" not in kwargs:
+            self.args["value"] = self.offered()[0]
+
+    @property
+    def value(self):
+        return self.args["value"]
+
+    @property
+    def description(self) -> str:
+        return self.args.get("description", "")
+
+    def widget(self):
+        return getattr(widgets, self.kind)(**self.kwargs)
+
+    def offered(self) -> list:
+        """Every value the control offers in Jupyter."""
+        a = self.args
+        if self.kind == "Dropdown":
+            options = list(a["options"])
+            return [o[1] for o in options] if options and isinstance(options[0], tuple) \
+                else options
+        if self.kind == "IntSlider":
+            return list(range(a["min"], a["max"] + 1, a["step"]))
+        if self.kind == "FloatSlider":
+            n = int(round((a["max"] - a["min"]) / a["step"]))
+            return [_round(a["min"] + i * a["step"]) for i in range(n + 1)]
+        if self.kind == "Checkbox":
+            return [False, True]
+        raise ValueError(f"a {self.kind} control needs an explicit site grid "
+                         "(site={name: [values...]})")
+
+    def readout(self, value) -> str:
+        if self.kind == "FloatSlider":
+            return format(value, self.args["readout_format"])
+        return str(value)
 
 
-def _readout(widget, value) -> str:
-    if isinstance(widget, widgets.FloatSlider):
-        fmt = widget.readout_format or ".2f"
-        return format(value, fmt)
-    return str(value)
+def IntSlider(**kwargs) -> Control:
+    return Control("IntSlider", **kwargs)
+
+
+def FloatSlider(**kwargs) -> Control:
+    return Control("FloatSlider", **kwargs)
+
+
+def Dropdown(**kwargs) -> Control:
+    return Control("Dropdown", **kwargs)
+
+
+def Text(**kwargs) -> Control:
+    return Control("Text", **kwargs)
 
 
 def _label_html(text: str) -> str:
@@ -82,14 +132,14 @@ def _label_html(text: str) -> str:
                    if p.startswith("\\(") else html.escape(p) for p in parts)
 
 
-def _control_spec(name: str, widget, values: list) -> dict:
-    if widget.value not in values:
-        raise ValueError(f"site grid of {name!r} must contain the widget's initial value "
-                         f"{widget.value!r}; got {values!r}")
-    kind = "slider" if isinstance(widget, (widgets.IntSlider, widgets.FloatSlider)) else "menu"
-    return {"name": name, "label": widget.description or name, "kind": kind,
-            "values": values, "readouts": [_readout(widget, v) for v in values],
-            "initial": values.index(widget.value)}
+def _control_spec(name: str, control: Control, values: list) -> dict:
+    if control.value not in values:
+        raise ValueError(f"site grid of {name!r} must contain the control's initial value "
+                         f"{control.value!r}; got {values!r}")
+    kind = "slider" if control.kind in ("IntSlider", "FloatSlider") else "menu"
+    return {"name": name, "label": control.description or name, "kind": kind,
+            "values": values, "readouts": [control.readout(v) for v in values],
+            "initial": values.index(control.value)}
 
 
 class _Capture:
@@ -151,10 +201,10 @@ def build_static(func, controls: dict, site: dict | None = None) -> dict:
         raise ValueError(f"site grid names {sorted(unknown)} are not controls of the demo "
                          f"(controls: {sorted(controls)})")
     specs = []
-    for name, widget in controls.items():
+    for name, control in controls.items():
         values = [_round(v.item() if hasattr(v, "item") else v)
-                  for v in site.get(name, _offered(widget))]
-        specs.append(_control_spec(name, widget, values))
+                  for v in (site[name] if name in site else control.offered())]
+        specs.append(_control_spec(name, control, values))
     total = 1
     for spec in specs:
         total *= len(spec["values"])
@@ -190,25 +240,64 @@ def render_html(spec: dict) -> str:
 
 
 def demo(func, controls: dict, site: dict | None = None):
-    """Show ``func`` driven by ``controls`` (name -> ipywidget), live or precomputed.
+    """Show ``func`` driven by ``controls`` (name -> control), live or precomputed.
 
+    The controls are this module's ``IntSlider``, ``FloatSlider``, ``Dropdown`` and
+    ``Text``, which take the arguments of the ipywidgets classes of the same names.
     ``site`` maps a control's name to the values the static page offers (a subset of what
-    the widget offers is fine; it must contain the initial value). Returns the live
+    the control offers is fine; it must contain the initial value). Returns the live
     widget box, or None in the book build.
     """
     from IPython.display import display
 
+    for name, control in controls.items():
+        if not isinstance(control, Control):
+            raise TypeError(f"control {name!r} must come from demo_widgets (IntSlider, "
+                            f"FloatSlider, Dropdown, Text), got {type(control).__name__}")
     if static_mode():
         spec = build_static(func, controls, site)
         display({"text/html": render_html(spec), "text/plain": "<static demo>"}, raw=True)
         return None
-    for widget in controls.values():
+    live = {name: control.widget() for name, control in controls.items()}
+    for widget in live.values():
         widget.continuous_update = False
         widget.style.description_width = "initial"
-    output = widgets.interactive_output(func, controls)
+    output = widgets.interactive_output(func, live)
     # Controls wrap onto the next line instead of being squeezed on a narrow screen.
-    row = widgets.HBox(list(controls.values()),
+    row = widgets.HBox(list(live.values()),
                        layout=widgets.Layout(flex_flow="row wrap", gap="0 1.5em"))
     box = widgets.VBox([row, output])
     display(box)
     return box
+
+
+def text_progress_in_book() -> None:
+    """In the book build, turn ``tqdm.auto`` progress bars into a one-line text summary.
+
+    A live progress bar is an ipywidget whose last state (with the build machine's speed,
+    "2302.01it/s") would be published and differ from build to build. In the book build
+    each bar instead prints, when it closes, its description, the steps done and its last
+    postfix (``rnn_ref.seqmodel.fit`` shows the running loss there). In a live kernel
+    nothing changes.
+    """
+    if not static_mode():
+        return
+    import sys
+
+    import tqdm.auto
+    from tqdm.std import tqdm as std_tqdm
+
+    class TextSummary(std_tqdm):
+        def display(self, msg=None, pos=None):
+            return True
+
+        def close(self):
+            if self.disable:
+                return
+            done, total = self.n, self.total
+            super().close()
+            steps = f"{done}/{total} steps" if total else f"{done} steps"
+            extra = f", {self.postfix}" if self.postfix else ""
+            print(f"{self.desc or 'progress'}: {steps}{extra}", file=sys.stdout)
+
+    tqdm.auto.tqdm = TextSummary

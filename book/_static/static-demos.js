@@ -100,8 +100,11 @@
     } else if (opts.block === "middle") {
       y0 = y - (lines.length - 1) * step / 2;
     }
+    // One group per title, so that its lines can be read back as one string.
+    var group = el("g", { class: opts.cls || null }, parent);
+    var lineOpts = Object.assign({}, opts, { cls: null });
     lines.forEach(function (line, k) {
-      addText(parent, line, x, y0 + k * step, opts);
+      addText(group, line, x, y0 + k * step, lineOpts);
     });
     return lines.length;
   }
