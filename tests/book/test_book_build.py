@@ -195,3 +195,42 @@ def test_ipynb_download_exists_for_notebook_pages(site, docnames):
         images = [out for cell in nb["cells"] for out in cell.get("outputs", [])
                   if "image/png" in out.get("data", {})]
         assert images, "the downloadable chapter 1 notebook has no executed outputs"
+
+
+@pytest.mark.slow
+def test_chapter_numbers_match_the_text(site, docnames):
+    """The text says "chapter 6" for book/06_rnn.md: the site must number it 6."""
+    checked = 0
+    for doc in docnames:
+        m = re.fullmatch(r"book/(\d\d)_\w+", doc)
+        if not m:
+            continue
+        page = (site / f"{doc}.html").read_text()
+        h1 = re.search(r"<h1>(.*?)</h1>", page, re.S)
+        number = re.search(r'<span class="section-number">([\d.]+)\s*</span>', h1.group(1)) \
+            if h1 else None
+        assert number, f"{doc}: the chapter title carries no number"
+        assert number.group(1).rstrip(".") == str(int(m.group(1))), (
+            f"{doc} is numbered {number.group(1)} on the site")
+        h2 = re.search(r"<h2>(.*?)</h2>", page, re.S)
+        if h2:
+            sec = re.search(r'<span class="section-number">([\d.]+)\s*</span>', h2.group(1))
+            assert sec and sec.group(1).startswith(f"{int(m.group(1))}."), (
+                f"{doc}: first section is not numbered within chapter {int(m.group(1))}")
+        checked += 1
+    assert checked or not any(re.fullmatch(r"book/\d\d_\w+", d) for d in docnames)
+
+
+@pytest.mark.slow
+def test_bibliography_labels_are_author_year(site, docnames):
+    """The list is labelled the way the text cites: [Elman 1990], [Bengio et al. 1994]."""
+    doc = "book/bibliography"
+    if doc not in docnames:
+        pytest.skip("no bibliography page in this toc")
+    page = (site / f"{doc}.html").read_text()
+    labels = re.findall(r'<span class="label"><span class="fn-bracket">\[</span>(.*?)'
+                        r'<span class="fn-bracket">\]</span></span>', page, re.S)
+    assert labels, "no labelled entry in the bibliography"
+    bad = [lab for lab in labels if not re.fullmatch(r"[^\W\d][\w'\- ]*( et al\.)? \d{4}[a-z]?",
+                                                     lab.strip())]
+    assert not bad, f"labels not in author-year form: {bad}"
