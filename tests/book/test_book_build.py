@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from html.parser import HTMLParser
 from urllib.parse import urlparse
 
@@ -234,3 +235,19 @@ def test_bibliography_labels_are_author_year(site, docnames):
     bad = [lab for lab in labels if not re.fullmatch(r"[^\W\d][\w'\- ]*( et al\.)? \d{4}[a-z]?",
                                                      lab.strip())]
     assert not bad, f"labels not in author-year form: {bad}"
+
+
+@pytest.mark.slow
+def test_exercise_pages_link_their_zip(site, docnames):
+    """Each exercise page offers a zip that holds its notebook and rnncheck.py."""
+    import zipfile
+
+    pages = [d for d in docnames if d.startswith("book/assignments/")]
+    for doc in pages:
+        name = doc.rsplit("/", 1)[1]
+        page = (site / f"{doc}.html").read_text()
+        assert f'href="{name}.zip"' in page, f"{doc}.html does not link {name}.zip"
+        archive = site / f"{doc}.zip"
+        assert archive.is_file(), f"{doc}: the linked zip is not in the site"
+        names = {Path(n).name for n in zipfile.ZipFile(archive).namelist()}
+        assert {f"{name}.ipynb", "rnncheck.py"} <= names, f"{archive.name} holds {names}"
