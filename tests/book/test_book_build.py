@@ -251,3 +251,21 @@ def test_exercise_pages_link_their_zip(site, docnames):
         assert archive.is_file(), f"{doc}: the linked zip is not in the site"
         names = {Path(n).name for n in zipfile.ZipFile(archive).namelist()}
         assert {f"{name}.ipynb", "rnncheck.py"} <= names, f"{archive.name} holds {names}"
+
+
+@pytest.mark.slow
+def test_launch_buttons_open_notebooks(site, docnames):
+    """Binder, JupyterHub and Colab get the chapter's notebook, never its Markdown."""
+    checked = 0
+    for doc in docnames:
+        if not re.fullmatch(r"book/\d\d_\w+", doc):
+            continue
+        page = (site / f"{doc}.html").read_text()
+        links = re.findall(r'href="(https://(?:mybinder\.org|hub\.example\.edu|'
+                           r'colab\.research\.google\.com)[^"]*)"', page)
+        assert len(links) >= 3, f"{doc}: launch buttons missing ({links})"
+        wrong = [u for u in links if not re.search(r"(\.ipynb|%2Eipynb)(&|$|%26)", u)
+                 or ".md" in u]
+        assert not wrong, f"{doc}: launch links that do not open a notebook: {wrong}"
+        checked += 1
+    assert checked or not any(re.fullmatch(r"book/\d\d_\w+", d) for d in docnames)
