@@ -34,7 +34,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Challenge", "load", "seed_for", "draw_cases", "judge", "describe_case",
+__all__ = ["Challenge", "load", "hidden_module", "seed_for", "draw_cases", "judge", "describe_case",
            "run_kernel_code", "Verdict"]
 
 DEFAULT_TOL = 1e-6
@@ -62,7 +62,7 @@ def load(assignment):
     """The challenges of ``assignment`` as a dict grade_id -> Challenge."""
     if not isinstance(assignment, str) or not assignment.replace("_", "").isalnum():
         raise ValueError(f"not an assignment name: {assignment!r}")
-    module = _hidden_module(assignment)
+    module = hidden_module(assignment)
     found = {}
     for ch in module.CHALLENGES:
         if ch.grade_id in found:
@@ -71,12 +71,13 @@ def load(assignment):
     return found
 
 
-def _hidden_module(assignment):
+def hidden_module(assignment, root=None):
     """Import ``solutions/<assignment>/hidden.py`` once, under a private module name."""
-    name = f"_hidden_tests_{assignment}"
+    folder = _SOLUTIONS if root is None else Path(root)
+    name = f"_hidden_tests_{assignment}" + ("" if root is None else f"_{abs(hash(str(folder)))}")
     if name in sys.modules:
         return sys.modules[name]
-    path = _SOLUTIONS / assignment / "hidden.py"
+    path = folder / assignment / "hidden.py"
     if not path.is_file():
         raise ValueError(f"no hidden tests are defined for assignment {assignment!r} "
                          f"(expected solutions/{assignment}/hidden.py)")

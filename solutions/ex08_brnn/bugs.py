@@ -29,4 +29,9 @@ BUGS = [
          replace=[('"x": g_f["x"] + flip_time(g_b["x"])}', '"x": g_f["x"] + g_b["x"]}')],
          lost={"brnn_backward_x"},
          message="flip it back"),
+    dict(name="time flipped in place",
+         replace=[("return a[::-1].copy()", "a[:] = a[::-1].copy()\n    return a")],
+         lost={"flip_time", "brnn_forward", "brnn_backward_forward_net",
+               "brnn_backward_backward_net", "brnn_backward_x"},
+         message={"flip_time": "flip_time changed its input a"}),
 ]

@@ -60,8 +60,9 @@ def _backward(grade_id, names):
 
 
 CHALLENGES = fixed_draws([
-    Challenge("flip_time", _flip_cases, "answer = {'out': flip_time(a)}",
-              lambda c: {"out": c["a"][::-1]}),
+    # "a after" catches a flip done in place, which a second flip would undo.
+    Challenge("flip_time", _flip_cases, "answer = {'out': flip_time(a), 'a after': a}",
+              lambda c: {"out": c["a"][::-1], "a after": c["a"]}),
     Challenge("brnn_forward", _block_cases, _BLOCK + "answer = {'h': h}", _block_ref(["h"])),
     _backward("brnn_backward_forward_net", ["W_fc1", "W_fr1", "b_f1", "h0_f"]),
     _backward("brnn_backward_backward_net", ["W_bc1", "W_br1", "b_b1", "h0_b"]),
