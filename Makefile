@@ -2,18 +2,20 @@
 #   make book   create .venv, install, fetch the npm assets, build the site into _build/html
 #   make test   install the test extras and the Debian packages, run every test
 #
-# Everything is installed into .venv from requirements*.txt; nothing by hand.
+# Everything is installed into .venv from requirements*.txt, and the student kernel's
+# own environment into .venv-kernel from requirements-kernel.txt; nothing by hand.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: book assets test sysdeps install install-test release samples grade-demo bench bench-book clean help
+.PHONY: book assets test sysdeps install install-test kernel-env release samples grade-demo bench bench-book clean help
 
 help:
 	@echo "make book        build the site into _build/html (creates .venv)"
 	@echo "make test        run every test (installs test extras and Debian packages)"
+	@echo "make kernel-env  build .venv-kernel, the grading sandbox's Python (part of install)"
 	@echo "make release     generate the student notebooks from solutions/ with nbgrader"
 	@echo "make samples     write demo submissions (correct, partial, bugs...) to _build/samples"
 	@echo "make grade-demo  grade the demo submissions and print the export"
@@ -31,8 +33,19 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	$(BIN)/pip install --quiet -r requirements-test.txt
 	touch $@
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+# The grading sandbox mounts this environment, never .venv, as the kernel's Python:
+# numpy, matplotlib, ipykernel and nothing else (no torch, rnn_ref, nbgrader,
+# autograder). Created without pip; .venv's pip installs into it.
+KVENV := .venv-kernel
+$(KVENV)/.installed: requirements-kernel.txt $(VENV)/.installed
+	rm -rf $(KVENV)
+	$(PYTHON) -m venv --without-pip $(KVENV)
+	$(BIN)/pip --python $(KVENV)/bin/python install --quiet -r requirements-kernel.txt
+	touch $@
+
+kernel-env: $(KVENV)/.installed
+install: $(VENV)/.installed $(KVENV)/.installed
+install-test: install $(VENV)/.installed-test
 
 # JavaScript served by the built site (MathJax, the ipywidgets HTML manager, RequireJS),
 # pinned by package-lock.json. book/_ext/offline_assets.py copies it into
@@ -47,13 +60,14 @@ node_modules/.installed: package.json package-lock.json
 
 assets: node_modules/.installed
 
-# Debian packages the tests need: bubblewrap (grading sandbox), Chromium (browser
-# tests), PostgreSQL (gradebook tests), npm (the book's vendored JavaScript).
-# Installed only if missing.
+# Debian packages the tests need: bubblewrap and libseccomp2 (grading sandbox),
+# Chromium (browser tests), PostgreSQL (gradebook tests), npm (the book's vendored
+# JavaScript). Installed only if missing.
 sysdeps:
 	@missing=""; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	command -v bwrap >/dev/null 2>&1 || missing="$$missing bubblewrap"; \
+	ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2 ' || missing="$$missing libseccomp2"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \

@@ -34,6 +34,8 @@ from typing import Callable
 
 import numpy as np
 
+from .collector import kernel_env
+
 __all__ = ["Challenge", "load", "hidden_module", "seed_for", "draw_cases", "judge", "describe_case",
            "run_kernel_code", "Verdict"]
 
@@ -119,14 +121,17 @@ def _copy(case):
 
 
 def run_kernel_code(code, case, namespace):
-    """Run a challenge's kernel code with ``namespace`` as globals; return ``answer``.
+    """Run a challenge's kernel code on ``case``; return its ``answer``.
 
-    Used in-kernel by :mod:`autograder.hidden`. The case is copied so that a student
-    function that modifies its inputs cannot change what the reference sees.
+    Used in-kernel by :mod:`autograder.hidden`. ``namespace`` (the notebook's globals)
+    supplies only the functions under test: builtins and ``np`` are the real ones
+    whatever the notebook bound to those names (see :func:`autograder.collector.
+    kernel_env`), and the case is copied so that a student function that modifies its
+    inputs cannot change what the reference sees.
     """
-    env = dict(namespace)
-    env.update(_copy(case))
-    exec(compile(code, "<hidden test>", "exec"), env)
+    compiled = compile(code, "<hidden test>", "exec")
+    env = kernel_env(compiled, namespace, case)
+    exec(compiled, env)
     if "answer" not in env:
         raise RuntimeError("the hidden test did not produce an answer")
     return env["answer"]
@@ -152,9 +157,10 @@ def _compare(name, expected, actual, tol):
 def judge(challenge, cases, answers):
     """Compare the student's answers with rnn_ref's, one per case.
 
-    ``answers`` is a list (one per case) of dicts of arrays, or of error strings
-    when the student's code raised. Returns a :class:`Verdict`; its reason never
-    contains reference values.
+    ``answers`` is a list (one per case) of dicts of arrays, or of one-line reasons
+    (``"raised KeyError"``) that the caller built itself: never text read from the
+    kernel's files. Returns a :class:`Verdict`; its reason never contains reference
+    values.
     """
     if len(answers) != len(cases):
         return Verdict(challenge.grade_id, False,

@@ -15,7 +15,11 @@ and ``release`` builds nbgrader's source folders from them:
     <course>/submitted/<student>/<assignment>/   imported submissions, never modified
     <course>/autograded/<student>/<assignment>/  graded copies
     <course>/feedback/<student>/<assignment>/    per-student HTML feedback
-    <course>/exports/                            grades.csv, grade_cells.csv
+    <course>/course.toml                         course settings: database, late policy,
+                                                 extensions, Canvas columns
+    <course>/lms/<assignment>.json               LMS late markers and submission times
+    <course>/exports/                            grades.csv, gradescope_*.csv,
+                                                 submissions.csv, grade_cells.csv
     <course>/reports/                            report.html and its plots
 
 ``python -m autograder`` sets ``CourseDirectory.root`` and ``db_url`` from its command
@@ -35,9 +39,10 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # A deleted test cell comes back from the source instead of leaving an empty score.
 c.OverwriteCells.add_missing_cells = True
 
-# Execution limits for plain nbgrader runs (the sandboxed grader has its own).
+# Execution limits for plain nbgrader runs (the sandboxed grader has its own). nbgrader's
+# Execute always continues after a failing cell (its allow_errors is fixed, not
+# configurable), so it is not set here.
 c.Execute.timeout = 120
-c.Execute.allow_errors = True
 
 # nbgrader zeroes a test cell with any stderr output; a numpy RuntimeWarning from an
 # otherwise correct answer must not do that.

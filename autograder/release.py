@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+from datetime import timezone
 
 from .authoring import write_source
 from .course import HIDDEN_BLOCK, SOLUTION_BLOCK, CourseError, read_notebook_json
@@ -71,11 +72,9 @@ def _check_grade_cells(course, assignment):
 
 
 def _set_due(course, assignment, due):
-    from nbgrader.utils import parse_utc
-    try:
-        when = parse_utc(due)
-    except Exception:  # noqa: BLE001 -- dateutil raises several types
-        raise CourseError(f"--due {due!r} is not a date; use e.g. '2026-12-01 23:59 UTC'") from None
+    """Record ``due`` (an aware datetime, see :func:`autograder.deadlines.parse_due`)."""
+    # nbgrader stores naive UTC times.
+    when = due.astimezone(timezone.utc).replace(tzinfo=None)
     with course.gradebook() as gb:
         gb.update_or_create_assignment(assignment, duedate=when)
 
@@ -103,7 +102,14 @@ def publish(course, assignments, target, log=print):
 
 
 def release(course, assignments, due=None, log=print):
-    """Generate, verify and zip the student versions of ``assignments``."""
+    """Generate, verify and zip the student versions of ``assignments``.
+
+    ``due`` is an aware datetime or a string that :func:`autograder.deadlines.parse_due`
+    accepts (parsed before anything is written).
+    """
+    if isinstance(due, str):
+        from .deadlines import parse_due
+        due = parse_due(due)
     course.write_nbgrader_config()
     for assignment in assignments:
         course.check_assignment(assignment)
