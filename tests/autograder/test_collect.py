@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SAMPLES, cli, make_course
+from conftest import REPO, cli, make_course, samples_dir
 
 A = "ex02_tdnn"
-NB = {s: (SAMPLES / A / s / f"{A}.ipynb").read_bytes() for s in ("ada", "curie", "fermi")}
+NB = {s: (samples_dir() / A / s / f"{A}.ipynb").read_bytes() for s in ("ada", "curie", "fermi")}
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +119,7 @@ def test_times_from_the_lms_become_submission_times(course, tmp_path):
 
 def test_collect_into_an_unreleased_assignment_changes_nothing(course):
     before = sorted(p.name for p in course.iterdir())
-    proc = cli("collect", "--course", course, "ex05_elman", SAMPLES / "ex05_elman", check=False)
+    proc = cli("collect", "--course", course, "ex05_elman", samples_dir() / "ex05_elman", check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         f"error: assignment ex05_elman was never released in this course; run "
@@ -135,7 +135,7 @@ def test_links_are_never_followed(course, tmp_path):
     for s in ("ada", "curie"):
         (handed / s).mkdir(parents=True)
         (handed / s / f"{A}.ipynb").write_bytes(NB[s])
-    secret = REPO / "solutions" / A / f"{A}.ipynb"
+    secret = REPO / "solutions" / A / f"{A}.md"
     (handed / "ada" / "solution.ipynb").symlink_to(secret)
     (handed / "ada" / "data").symlink_to(REPO / "solutions")
     (handed / "mallory").symlink_to(REPO / "solutions" / A)     # a whole "student" that is a link
