@@ -34,6 +34,8 @@ from typing import Callable
 
 import numpy as np
 
+from rnn_ref.gradcheck import rel_error
+
 from .collector import kernel_env
 
 __all__ = ["Challenge", "load", "hidden_module", "seed_for", "draw_cases", "judge", "describe_case",
@@ -147,8 +149,7 @@ def _compare(name, expected, actual, tol):
         return f"{name} has shape {actual.shape}, expected {expected.shape}"
     if not np.isfinite(actual).all():
         return f"{name} contains NaN or inf"
-    den = np.linalg.norm(expected) + np.linalg.norm(actual)
-    err = float(np.linalg.norm(actual - expected) / den) if den > 0 else 0.0
+    err = rel_error(actual, expected)
     if err > tol:
         return f"{name} is wrong (relative error {err:.1e}, tolerance {tol:.0e})"
     return None
