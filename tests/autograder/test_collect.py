@@ -141,7 +141,7 @@ def test_links_are_never_followed(course, tmp_path, NB):
     for s in ("ada", "curie"):
         (handed / s).mkdir(parents=True)
         (handed / s / f"{A}.ipynb").write_bytes(NB[s])
-    secret = REPO / "solutions" / A / f"{A}.ipynb"
+    secret = REPO / "solutions" / A / f"{A}.md"
     (handed / "ada" / "solution.ipynb").symlink_to(secret)
     (handed / "ada" / "data").symlink_to(REPO / "solutions")
     (handed / "mallory").symlink_to(REPO / "solutions" / A)     # a whole "student" that is a link
