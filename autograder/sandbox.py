@@ -43,6 +43,7 @@ nor other processes (new PID namespace; ``--die-with-parent``) are visible.
 from __future__ import annotations
 
 import configparser
+import ctypes
 import json
 import os
 import shutil
@@ -82,6 +83,7 @@ class Limits:
     file_size_mb: int = 64         # largest file the kernel may write
     tmp_mb: int = 256              # the private /tmp
     workdir_mb: int = 256          # the working copy
+    answers_mb: int = 64           # each read-write folder bound in (the answers), as root
     cell_timeout: float = 30.0     # wall-clock seconds per cell
     notebook_timeout: float = 300.0  # wall-clock seconds per notebook
     output_kb: int = 256           # output kept per cell, all output types counted
@@ -261,7 +263,8 @@ def _cgroup_root():
 
 def sweep_stale():
     """Remove the sandboxes of grading workers that no longer exist (after a crash or a
-    kill -9): their processes are killed and their cgroups deleted. Returns how many."""
+    kill -9): their processes are killed, their cgroups deleted and their answer
+    folders unmounted. Returns how many."""
     swept = 0
     for root in set(_cgroup_roots().values()):
         for path in root.glob("rnngrade-*"):
@@ -275,6 +278,9 @@ def sweep_stale():
                 continue                          # someone else's live process
             _empty_cgroup(path, attempts=20)
             swept += 1
+    for mount in _stale_mounts():
+        _unmount(mount)
+        swept += 1
     return swept
 
 
@@ -289,6 +295,43 @@ def _parents(inside, made):
             made.add(p)
             out += ["--perms", "0755", "--dir", p]
     return out
+
+
+_MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MNT_DETACH = 2, 4, 8, 2
+
+
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _unmount(path):
+    """Detach a mount (the kernel frees a tmpfs once nothing uses it any more)."""
+    _libc().umount2(os.fsencode(path), _MNT_DETACH)
+
+
+def _stale_mounts():
+    """Mount points of answer folders whose grading process no longer exists."""
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return []
+    stale = []
+    for line in lines:
+        fields = line.split()
+        if " - " not in line or len(fields) < 5:
+            continue
+        after = line.split(" - ", 1)[1].split()
+        if len(after) < 2 or after[0] != "tmpfs" or not after[1].startswith("rnngrade-"):
+            continue
+        try:
+            os.kill(int(after[1].split("-")[1]), 0)
+            continue
+        except (IndexError, ValueError, ProcessLookupError):
+            pass
+        except PermissionError:
+            continue
+        stale.append(fields[4].replace("\\040", " "))
+    return stale
 
 
 def _fd(path):
@@ -334,9 +377,12 @@ class Sandbox:
         (self.private / "seccomp.bpf").write_bytes(bpf)
         for host, _ in self.ro_binds:
             os.chmod(host, 0o755)
+        self.mounts = []
         for host, _ in self.rw_binds:
             # Root-owned and world-writable: the kernel may create entries but cannot
             # chmod, rename or replace the folder itself.
+            if self.ids is not None:
+                self._bounded_tmpfs(host, self.limits.answers_mb)
             os.chmod(host, 0o777)
         self.cgroups = self._make_cgroups()
         self._write_kernelspec()
@@ -513,9 +559,24 @@ class Sandbox:
             made[ctl] = path
         return made
 
+    def _bounded_tmpfs(self, host, size_mb):
+        """Mount a tmpfs of ``size_mb`` on the host folder ``host`` (root only): the
+        grader reads answers from it, the kernel can fill no more than that. Its source
+        names this process, so that sweep_stale() can unmount it after a kill -9."""
+        src = f"rnngrade-{os.getpid()}-{uuid.uuid4().hex[:12]}".encode()
+        flags = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
+        opts = f"size={size_mb * 1024 * 1024},mode=0777".encode()
+        if _libc().mount(src, os.fsencode(host), b"tmpfs", flags, opts) != 0:
+            raise SandboxUnavailable(f"cannot mount a tmpfs for the answers: "
+                                     f"{os.strerror(ctypes.get_errno())}")
+        self.mounts.append(host)
+
     def close(self):
         for path in set(self.cgroups.values()):
             _empty_cgroup(path)
+        for host in self.mounts:
+            _unmount(host)
+        self.mounts = []
         shutil.rmtree(self.private, ignore_errors=True)
 
     def __enter__(self):
