@@ -24,8 +24,9 @@ What the kernel sees, all read-only unless said otherwise:
   (read-write) into which the regular files of the host working copy are *copied* at
   every start; nothing is read back from it;
 * a size-bounded ``/tmp`` and ``/dev/shm`` (read-write), fresh ``/proc`` and ``/dev``;
-* the folders the caller binds (challenge inputs read-only, answers read-write) and
-  the IPC folder of the kernel's sockets, which is sealed once the grader is connected.
+* the folders the caller binds (challenge inputs read-only, answers read-write: as
+  root, the grader first mounts a size-bounded tmpfs on each read-write one) and the
+  IPC folder of the kernel's sockets, which is sealed once the grader is connected.
 
 Started as ``python -I``, the kernel does not put its cwd first on ``sys.path``: the
 working copy is appended *after* the environment's packages, so a file in it (a
