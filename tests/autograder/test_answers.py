@@ -194,3 +194,24 @@ def test_collector_ignores_what_the_student_bound_to_builtin_names(tmp_path):
     exec("def scale(x, k):\n    raise KeyError('" + CANARY + "')\n", user)
     exec('__rnngrade_collect__("g")', user)
     assert (tmp_path / "out" / "g" / "answer00.err").read_text() == "KeyError"
+
+
+def test_the_course_float64_check_becomes_the_graders_own_hint(tmp_path):
+    from autograder.cases import float64_guard
+    from autograder.preprocessors import _answer
+    (tmp_path / "in" / "g").mkdir(parents=True)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "in" / "g" / "case00.npz").write_bytes(_npz_bytes({"x": np.ones(3)}))
+    kernel = float64_guard("y = half(x)\nanswer = {'y': y}")
+    prelude = (_prelude({"g": [kernel, 1]})
+               .replace("__RNNGRADE_IN__", repr(str(tmp_path / "in")))
+               .replace("__RNNGRADE_OUT__", repr(str(tmp_path / "out"))))
+    user = {"__name__": "__main__"}
+    exec(prelude, user)
+    exec("import numpy as np\ndef half(x):\n    return (x / 2).astype(np.float32)\n", user)
+    exec('__rnngrade_collect__("g")', user)
+    with AnswerReader(tmp_path / "out") as reader:
+        name = exception_name(reader.read("g", "answer00.err"))
+    assert name == "Float32Answer"
+    assert _answer(("err", name), None).startswith("returned float32 numbers")
+    assert _answer(("err", "KeyError"), None) == "raised KeyError"
