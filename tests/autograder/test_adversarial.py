@@ -42,6 +42,7 @@ from autograder.grading import grade
 from autograder.ledger import Ledger
 from autograder.release import release
 from autograder.sandbox import Limits
+from hostile import zip_bomb
 from conftest import samples_dir
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
@@ -396,25 +397,8 @@ numpy.savez = _flood
 """
 
 
-def _zip_bomb_bytes(n_bytes=1 << 30):
-    """An np.savez-style archive whose one member inflates to ``n_bytes`` of zeros."""
-    import io
-    import zipfile
-    header = io.BytesIO()
-    np.lib.format.write_array_header_1_0(
-        header, {"descr": "<f8", "fortran_order": False, "shape": (n_bytes // 8,)})
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        with z.open("y.npy", "w", force_zip64=True) as f:
-            f.write(header.getvalue())
-            zeros = bytes(1 << 20)
-            for _ in range(n_bytes >> 20):
-                f.write(zeros)
-    return buf.getvalue()
-
-
 def _zip_bomb():
-    blob = base64.b64encode(_zip_bomb_bytes()).decode()
+    blob = base64.b64encode(zip_bomb(1 << 30, level=9)).decode()
     return add_cell(solution(), "import base64, numpy\n"
                     f"_BOMB = base64.b64decode({blob!r})\n"
                     "def _bomb_savez(path, **arrays):\n"

@@ -20,6 +20,7 @@ import pytest
 from autograder.answers import (MAX_FILE, AnswerReader, AnswerRefused, decode_npz,
                                 exception_name)
 from autograder.preprocessors import _npz_bytes, _prelude
+from hostile import zip_bomb
 
 CANARY = "CANARY-d41d8cd98f00b204"
 
@@ -108,23 +109,8 @@ def _lying(shape, n_bytes):
     return buf.getvalue()
 
 
-def _bomb(n_bytes):
-    """A deflated .npz whose one array declares (and inflates to) ``n_bytes``."""
-    header = io.BytesIO()
-    np.lib.format.write_array_header_1_0(
-        header, {"descr": "<f8", "fortran_order": False, "shape": (n_bytes // 8,)})
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        with z.open("y.npy", "w", force_zip64=True) as f:
-            f.write(header.getvalue())
-            zeros = bytes(1 << 20)
-            for _ in range(n_bytes >> 20):
-                f.write(zeros)
-    return buf.getvalue()
-
-
 @pytest.mark.parametrize("build, phrase", [
-    (lambda: _bomb(64 << 20), "compressed"),
+    (lambda: zip_bomb(64 << 20), "compressed"),
     (lambda: np.savez_compressed(b := io.BytesIO(), y=np.zeros(10)) or b.getvalue(),
      "compressed"),
     (lambda: _savez(o=np.array([None, 1], dtype=object)), "other than numbers"),
@@ -143,7 +129,7 @@ def test_hostile_archives_are_refused_from_their_headers(build, phrase):
 def test_a_zip_bomb_answer_keeps_the_grader_small(tmp_path):
     """2 MB that inflate to 2 GB: refused before decoding, peak RSS far below 500 MB."""
     bomb = tmp_path / "bomb.npz"
-    bomb.write_bytes(_bomb(2 << 30))
+    bomb.write_bytes(zip_bomb(2 << 30))
     assert bomb.stat().st_size < 4 * 2**20
     code = textwrap.dedent(f"""
         import resource
