@@ -228,9 +228,9 @@ CASES = [
         "'../../gradebook.db']:\n    try:\n        print(open(path).read()[:100])\n"
         "    except OSError as e:\n        print(type(e).__name__)"), W0,
         flags=["outside the working directory"]),
+    # The visible tests catch it as well, so there is no disagreement to flag.
     Case("hard-codes the visible outputs", _hardcoded,
-         {"tdnn_forward": 0, "tdnn_backward_W": 0, "tdnn_backward_b": 0, "tdnn_backward_x": 0},
-         flags=["tdnn_forward: the visible tests passed in the kernel but the hidden"]),
+         {"tdnn_forward": 0, "tdnn_backward_W": 0, "tdnn_backward_b": 0, "tdnn_backward_x": 0}),
     Case("infinite loop", lambda: add_cell(solution(), "while True:\n    pass", "written_width"),
          faults=["ran longer than"]),
     Case("infinite loop that ignores interrupts", lambda: add_cell(
@@ -385,11 +385,14 @@ _savez, _flooded = numpy.savez, set()
 def _flood(path, **arrays):
     _savez(path, **arrays)
     folder = os.path.dirname(path)
-    if folder not in _flooded:                       # a thousand strays per folder
+    if folder not in _flooded:                       # strays, many and large, once per folder
         _flooded.add(folder)
-        for i in range(1000):
+        for i in range(200):
             with open(os.path.join(folder, "answer%05d.npz" % i), "wb") as f:
-                f.write(b"0" * 4096)
+                f.write(b"0" * 1024)
+        for name in ("answer98.npz", "answer99.err"):
+            with open(os.path.join(folder, name), "wb") as f:
+                f.write(bytes(16 * 2**20))
     if folder.endswith("tdnn_forward"):
         with open(path, "wb") as f:                  # over the grader's per-file bound
             f.write(bytes(8 * 2**20))
