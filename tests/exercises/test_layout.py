@@ -124,6 +124,7 @@ def test_source_gets_full_metadata_and_the_hidden_call(tmp_path):
                                       "task": False}
     assert cell.id == "t1"
     assert cell.source.endswith("check('ex99_demo', 't1', globals())\n### END HIDDEN TESTS")
+    assert cell.source.startswith("import rnncheck  #")
 
 
 @pytest.mark.parametrize("meta, message", [
