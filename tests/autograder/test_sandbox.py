@@ -101,7 +101,8 @@ def _run(cells, limits, work=None):
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
-    ex = SandboxedExecute(limits=limits)
+    # The working copy is made from the course's release folder: stand ``work`` in for it.
+    ex = SandboxedExecute(limits=limits, release_dir=str(work))
     resources = {"metadata": {"path": str(work)}}
     try:
         ex.preprocess(nb, resources)
