@@ -2,20 +2,23 @@
 #   make book   create .venv, install, fetch the npm assets, build the site into _build/html
 #   make test   install the test extras and the Debian packages, run every test
 #
-# Everything is installed into .venv from requirements*.txt; nothing by hand.
+# Everything is installed into .venv from requirements*.txt, and the student kernel's
+# own environment into .venv-kernel from requirements-kernel.txt; nothing by hand.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: book assets test sysdeps install install-test release grade-demo bench bench-book clean help
+.PHONY: book assets test sysdeps install install-test kernel-env release samples grade-demo bench bench-book clean help
 
 help:
 	@echo "make book        build the site into _build/html (creates .venv)"
 	@echo "make test        run every test (installs test extras and Debian packages)"
+	@echo "make kernel-env  build .venv-kernel, the grading sandbox's Python (part of install)"
 	@echo "make release     generate the student notebooks from solutions/ with nbgrader"
-	@echo "make grade-demo  grade the shipped sample submissions and print the export"
+	@echo "make samples     write demo submissions (correct, partial, bugs...) to _build/samples"
+	@echo "make grade-demo  grade the demo submissions and print the export"
 	@echo "make bench       run the benchmarks (prints ratios against PyTorch / nbgrader)"
 	@echo "make bench-book  time a cold and a warm build of the book"
 
@@ -30,8 +33,19 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	$(BIN)/pip install --quiet -r requirements-test.txt
 	touch $@
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+# The grading sandbox mounts this environment, never .venv, as the kernel's Python:
+# numpy, matplotlib, ipykernel and nothing else (no torch, rnn_ref, nbgrader,
+# autograder). Created without pip; .venv's pip installs into it.
+KVENV := .venv-kernel
+$(KVENV)/.installed: requirements-kernel.txt $(VENV)/.installed
+	rm -rf $(KVENV)
+	$(PYTHON) -m venv --without-pip $(KVENV)
+	$(BIN)/pip --python $(KVENV)/bin/python install --quiet -r requirements-kernel.txt
+	touch $@
+
+kernel-env: $(KVENV)/.installed
+install: $(VENV)/.installed $(KVENV)/.installed
+install-test: install $(VENV)/.installed-test
 
 # JavaScript served by the built site (MathJax, the ipywidgets HTML manager, RequireJS),
 # pinned by package-lock.json. book/_ext/offline_assets.py copies it into
@@ -46,13 +60,14 @@ node_modules/.installed: package.json package-lock.json
 
 assets: node_modules/.installed
 
-# Debian packages the tests need: bubblewrap (grading sandbox), Chromium (browser
-# tests), PostgreSQL (gradebook tests), npm (the book's vendored JavaScript).
-# Installed only if missing.
+# Debian packages the tests need: bubblewrap and libseccomp2 (grading sandbox),
+# Chromium (browser tests), PostgreSQL (gradebook tests), npm (the book's vendored
+# JavaScript). Installed only if missing.
 sysdeps:
 	@missing=""; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	command -v bwrap >/dev/null 2>&1 || missing="$$missing bubblewrap"; \
+	ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2 ' || missing="$$missing libseccomp2"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
@@ -73,8 +88,8 @@ book: install assets book/assignments/.published
 # The book renders the student versions of the exercises (never the solutions): the
 # same `release` an instructor runs, into a build-only course, published into
 # book/assignments/ when a source assignment changes.
-ASSIGNMENT_SOURCES := $(wildcard solutions/*/*.ipynb solutions/*/*.txt) solutions/rnncheck.py \
-                      $(wildcard autograder/challenges/*.py)
+# An exercise is its folder solutions/<name>/ (the .md source, hidden.py, data files).
+ASSIGNMENT_SOURCES := $(filter-out %/__pycache__,$(wildcard solutions/*/*)) solutions/rnncheck.py
 book/assignments/.published: $(ASSIGNMENT_SOURCES) | install
 	rm -rf _build/book-course
 	$(BIN)/python -m autograder release --course _build/book-course --publish book/assignments > /dev/null
@@ -98,14 +113,19 @@ COURSE ?= course
 release: install
 	$(BIN)/python -m autograder release --course $(COURSE)
 
-# Grade the shipped sample submissions (correct, partial, typical bugs, untouched,
-# late, broken) with the SQLite gradebook, in the sandbox, and print the export.
+# Demo submissions (correct, partial, typical bugs, untouched, late, broken), written
+# from a fresh release so that they match the current exercises; never committed.
+SAMPLES := _build/samples
+samples: install
+	$(BIN)/python -m autograder.demo $(SAMPLES) ex02_tdnn ex05_elman
+
+# Grade the demo submissions with the SQLite gradebook, in the sandbox, and print the export.
 DEMO := _build/demo-course
-grade-demo: install sysdeps
+grade-demo: install sysdeps samples
 	rm -rf $(DEMO)
 	$(BIN)/python -m autograder release --course $(DEMO) --due "2026-11-01 23:59 UTC" ex02_tdnn ex05_elman
-	$(BIN)/python -m autograder collect --course $(DEMO) ex02_tdnn autograder/samples/ex02_tdnn
-	$(BIN)/python -m autograder collect --course $(DEMO) ex05_elman autograder/samples/ex05_elman
+	$(BIN)/python -m autograder collect --course $(DEMO) ex02_tdnn $(SAMPLES)/ex02_tdnn
+	$(BIN)/python -m autograder collect --course $(DEMO) ex05_elman $(SAMPLES)/ex05_elman
 	$(BIN)/python -m autograder grade --course $(DEMO)
 	$(BIN)/python -m autograder feedback --course $(DEMO)
 	$(BIN)/python -m autograder export --course $(DEMO)

@@ -1,31 +1,44 @@
-"""Build nbgrader source notebooks with the right cell metadata.
+"""An exercise's one source, ``solutions/<name>/<name>.md``, and what ``release`` builds from it.
 
-Exercise notebooks in ``solutions/`` are ordinary nbgrader sources and can be edited
-in Jupyter with nbgrader's toolbar. This module is a shortcut for writing them from a
-script, and it fixes two conventions of this course:
+The source is a MyST Markdown notebook (jupytext's ``md:myst`` format). Each cell
+carries its nbgrader role in one line, with only the keys that are not false::
 
-* every autograded test cell ends with the hidden-test call of
-  :mod:`autograder.hidden`, built here from the assignment and grade id;
-* solution code sits between ``### BEGIN SOLUTION`` / ``### END SOLUTION`` inside a
-  function body, so the student stub is ``raise NotImplementedError()``.
+    ```{code-cell} ipython3
+    :nbgrader: {grade_id: shift, grade: true, locked: true, points: 1}
 
-Example::
+    check_close("shift(x, 0)", shift(x, 0), x)
+    ```
 
-    nb = SourceNotebook("ex02_tdnn")
-    nb.markdown("# Exercise 2")
-    nb.readonly("setup", "import numpy as np")
-    nb.solution("forward", "def f(x):\\n    ### BEGIN SOLUTION\\n    return x\\n    ### END SOLUTION")
-    nb.tests("f_test", 2, "assert f(1) == 1")
-    nb.write()
+    +++ {"nbgrader": {"grade_id": "intro", "locked": true}}
+
+    # Exercise 2 ...
+
+:func:`source_notebook` turns it into the nbgrader source notebook: the full nbgrader
+metadata (false keys and ``schema_version`` filled in), cell ids equal to the grade ids
+(so a release is byte-for-byte reproducible), and at the end of every autograded test
+cell the hidden-test call of :mod:`autograder.hidden`, built from the assignment and the
+grade id so that it cannot name the wrong test.
+
+Solution code sits between ``### BEGIN SOLUTION`` / ``### END SOLUTION`` inside a
+function body, so that the student stub is ``raise NotImplementedError()``.
 """
 
 from __future__ import annotations
 
-import nbformat
+from pathlib import Path
 
-from .course import SOLUTIONS
+from .course import SOLUTIONS, CourseError
 
-__all__ = ["SourceNotebook", "hidden_block"]
+__all__ = ["SHARED", "OWN_FILES", "hidden_block", "source_path", "source_notebook",
+           "companion_files", "write_source", "load_bugs", "apply_bug"]
+
+# Files of an exercise folder that stay with the instructor; every other file ships.
+OWN_FILES = {"hidden.py", "bugs.py"}
+# The checking module every assignment receives next to its notebook.
+SHARED = SOLUTIONS / "rnncheck.py"
+
+_KEYS = {"grade_id", "grade", "solution", "locked", "task", "points"}
+_FLAGS = ("grade", "locked", "solution", "task")
 
 
 def hidden_block(assignment, grade_id):
@@ -35,76 +48,138 @@ def hidden_block(assignment, grade_id):
             "### END HIDDEN TESTS")
 
 
-def _meta(grade_id, grade=False, solution=False, locked=False, points=None):
-    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
-            "solution": solution, "task": False}
-    if points is not None:
-        meta["points"] = points
-    return {"nbgrader": meta}
+def source_path(assignment, root=SOLUTIONS):
+    return Path(root) / assignment / f"{assignment}.md"
 
 
-class SourceNotebook:
-    def __init__(self, assignment):
-        self.assignment = assignment
-        self.nb = nbformat.v4.new_notebook()
-        self.nb.metadata.update({
-            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
-        })
-        self._ids = set()
+def _nbgrader_meta(where, meta):
+    if not isinstance(meta, dict):
+        raise CourseError(f"{where}: nbgrader metadata must be a mapping, got {meta!r}")
+    unknown = set(meta) - _KEYS
+    if unknown:
+        raise CourseError(f"{where}: unknown nbgrader key(s) {sorted(unknown)}; "
+                          f"expected some of {sorted(_KEYS)}")
+    gid = meta.get("grade_id")
+    if not isinstance(gid, str) or not gid.replace("_", "").replace("-", "").isalnum():
+        raise CourseError(f"{where}: grade_id must be a name of letters, digits, _ or -, "
+                          f"got {gid!r}")
+    full = {"grade": False, "grade_id": gid, "locked": False, "schema_version": 3,
+            "solution": False, "task": False}
+    for flag in _FLAGS:
+        value = meta.get(flag, False)
+        if not isinstance(value, bool):
+            raise CourseError(f"{where}: nbgrader {flag} must be true or false, got {value!r}")
+        full[flag] = value
+    if full["grade"] or full["task"]:
+        points = meta.get("points")
+        if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
+            raise CourseError(f"{where}: a graded cell needs points > 0, got {points!r}")
+        full["points"] = points
+    elif "points" in meta:
+        raise CourseError(f"{where}: points on a cell that is not graded")
+    return full
 
-    def _add(self, cell, grade_id=None):
-        if grade_id is not None:
-            if grade_id in self._ids:
-                raise ValueError(f"duplicate grade id {grade_id!r}")
-            self._ids.add(grade_id)
-        self.nb.cells.append(cell)
-        return cell
 
-    def markdown(self, text):
-        """Plain text for the student (not locked)."""
-        return self._add(nbformat.v4.new_markdown_cell(text.strip()))
+def source_notebook(assignment, root=SOLUTIONS):
+    """The nbgrader source notebook of ``assignment`` (an nbformat NotebookNode)."""
+    import jupytext
+    import nbformat
 
-    def instructions(self, grade_id, text):
-        """Locked markdown: restored from the source if a student edits it."""
-        return self._add(nbformat.v4.new_markdown_cell(
-            text.strip(), metadata=_meta(grade_id, locked=True)), grade_id)
+    path = source_path(assignment, root)
+    if not path.is_file():
+        raise CourseError(f"{assignment}: no exercise source {path}")
+    try:
+        nb = jupytext.read(str(path), fmt="md:myst")
+    except Exception as e:  # noqa: BLE001 -- jupytext/yaml raise many types
+        raise CourseError(f"{path}: not a MyST notebook ({e})") from None
+    seen = set()
+    for k, cell in enumerate(nb.cells, 1):
+        where = f"{path.name}, cell {k}"
+        if "nbgrader" not in cell.metadata:
+            cell.pop("id", None)
+            continue
+        meta = _nbgrader_meta(where, cell.metadata["nbgrader"])
+        gid = meta["grade_id"]
+        if gid in seen:
+            raise CourseError(f"{where}: duplicate grade_id {gid!r}")
+        seen.add(gid)
+        cell.metadata["nbgrader"] = meta
+        cell["id"] = gid
+        if cell.cell_type == "code" and meta["grade"]:
+            if "BEGIN HIDDEN TESTS" in cell.source:
+                raise CourseError(f"{where}: write no hidden-test block; release adds it")
+            cell.source = cell.source.rstrip() + "\n\n" + hidden_block(assignment, gid)
+        if cell.cell_type == "code" and meta["solution"] and "### BEGIN SOLUTION" not in cell.source:
+            raise CourseError(f"{where}: solution cell {gid!r} has no ### BEGIN SOLUTION region")
+    nb.metadata.pop("jupytext", None)
+    nb.metadata["language_info"] = {"name": "python"}
+    # Cells without a grade id get fixed ids too, for the same reproducibility.
+    for k, cell in enumerate(nb.cells):
+        if "id" not in cell:
+            cell["id"] = f"cell-{k}"
+    nbformat.validate(nb)
+    return nb
 
-    def readonly(self, grade_id, code):
-        """Locked code (setup, given helpers)."""
-        return self._add(nbformat.v4.new_code_cell(
-            code.strip(), metadata=_meta(grade_id, locked=True)), grade_id)
 
-    def code(self, code):
-        """An ordinary code cell the student may change (experiments, plots)."""
-        return self._add(nbformat.v4.new_code_cell(code.strip()))
+def companion_files(assignment, root=SOLUTIONS):
+    """Files released next to the notebook: the shared checker and the folder's data."""
+    folder = Path(root) / assignment
+    own = OWN_FILES | {f"{assignment}.md"}
+    files = [SHARED]
+    files += sorted(f for f in folder.iterdir()
+                    if f.is_file() and f.name not in own and f.name != SHARED.name)
+    return files
 
-    def solution(self, grade_id, code):
-        """Autograded answer: code with a ``### BEGIN/END SOLUTION`` region."""
-        if "### BEGIN SOLUTION" not in code:
-            raise ValueError(f"{grade_id}: a solution cell needs a ### BEGIN SOLUTION region")
-        return self._add(nbformat.v4.new_code_cell(
-            code.strip(), metadata=_meta(grade_id, solution=True)), grade_id)
 
-    def tests(self, grade_id, points, visible):
-        """Autograded tests: visible checks, then the hidden challenge call."""
-        source = visible.strip() + "\n\n" + hidden_block(self.assignment, grade_id)
-        return self._add(nbformat.v4.new_code_cell(
-            source, metadata=_meta(grade_id, grade=True, locked=True, points=points)),
-            grade_id)
+def write_source(assignment, target, root=SOLUTIONS):
+    """Write the nbgrader source folder of ``assignment`` into ``target``."""
+    import nbformat
 
-    def written_answer(self, grade_id, points, prompt_answer):
-        """Manually graded markdown answer (graded in formgrader)."""
-        return self._add(nbformat.v4.new_markdown_cell(
-            prompt_answer.strip(), metadata=_meta(grade_id, grade=True, solution=True,
-                                                  points=points)), grade_id)
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    for old in target.iterdir():
+        if old.is_file():
+            old.unlink()
+    nb = source_notebook(assignment, root)
+    nbformat.write(nb, str(target / f"{assignment}.ipynb"))
+    for f in companion_files(assignment, root):
+        (target / f.name).write_bytes(f.read_bytes())
+    return target / f"{assignment}.ipynb"
 
-    def write(self, path=None):
-        path = path or SOLUTIONS / self.assignment / f"{self.assignment}.ipynb"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.validate(self.nb)
-        nbformat.write(self.nb, str(path))
-        link = path.parent / "rnncheck.py"
-        if not link.exists():
-            link.symlink_to("../rnncheck.py")
-        return path
+
+def load_bugs(assignment, root=SOLUTIONS):
+    """The typical-bug variants of ``solutions/<assignment>/bugs.py`` (its ``BUGS`` list).
+
+    Each bug is a dict: ``name`` (what a student got wrong), ``replace`` (``[(old, new),
+    ...]`` text replacements in the solution cells, each ``old`` occurring exactly once),
+    ``lost`` (the grade ids that must score 0; every other autograded cell keeps its
+    points) and ``message`` (text the visible test output of every lost cell must
+    contain, or a dict grade_id -> text).
+    """
+    import importlib.util
+
+    path = Path(root) / assignment / "bugs.py"
+    if not path.is_file():
+        raise CourseError(f"{assignment}: no typical bugs in {path}")
+    spec = importlib.util.spec_from_file_location(f"_bugs_{assignment}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.BUGS
+
+
+def apply_bug(nb, replacements):
+    """Copy of ``nb`` with text replacements inside solution cells (each must match once)."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    for old, new in replacements:
+        hits = 0
+        for cell in nb["cells"]:
+            if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+                text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+                if old in text:
+                    hits += text.count(old)
+                    cell["source"] = text.replace(old, new)
+        if hits != 1:
+            raise ValueError(f"bug replacement {old!r} matched {hits} times, expected once")
+    return nb

@@ -19,23 +19,28 @@ The source notebooks call :func:`autograder.hidden.check`, which runs the same t
 parts inside the kernel so that plain ``nbgrader autograde`` works too; the sandboxed
 grader (``python -m autograder grade``) runs only ``kernel`` inside the sandbox.
 
-Challenges for an assignment live in ``autograder/challenges/<assignment>.py`` as a
-module-level list ``CHALLENGES``.
+Challenges for an assignment live in ``solutions/<assignment>/hidden.py`` as a
+module-level list ``CHALLENGES`` (that file never ships to students).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
+import importlib.util
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
+
+from .collector import kernel_env
 
 __all__ = ["Challenge", "load", "seed_for", "draw_cases", "judge", "describe_case",
            "run_kernel_code", "Verdict"]
 
 DEFAULT_TOL = 1e-6
+_SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 
 
 @dataclass(frozen=True)
@@ -59,19 +64,33 @@ def load(assignment):
     """The challenges of ``assignment`` as a dict grade_id -> Challenge."""
     if not isinstance(assignment, str) or not assignment.replace("_", "").isalnum():
         raise ValueError(f"not an assignment name: {assignment!r}")
-    try:
-        module = importlib.import_module(f"autograder.challenges.{assignment}")
-    except ModuleNotFoundError as e:
-        if e.name != f"autograder.challenges.{assignment}":
-            raise
-        raise ValueError(f"no hidden tests are defined for assignment {assignment!r} "
-                         f"(expected autograder/challenges/{assignment}.py)") from None
+    module = _hidden_module(assignment)
     found = {}
     for ch in module.CHALLENGES:
         if ch.grade_id in found:
             raise ValueError(f"{assignment}: two challenges for grade id {ch.grade_id!r}")
         found[ch.grade_id] = ch
     return found
+
+
+def _hidden_module(assignment):
+    """Import ``solutions/<assignment>/hidden.py`` once, under a private module name."""
+    name = f"_hidden_tests_{assignment}"
+    if name in sys.modules:
+        return sys.modules[name]
+    path = _SOLUTIONS / assignment / "hidden.py"
+    if not path.is_file():
+        raise ValueError(f"no hidden tests are defined for assignment {assignment!r} "
+                         f"(expected solutions/{assignment}/hidden.py)")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
 
 
 def seed_for(student_id, assignment, grade_id):
@@ -101,14 +120,17 @@ def _copy(case):
 
 
 def run_kernel_code(code, case, namespace):
-    """Run a challenge's kernel code with ``namespace`` as globals; return ``answer``.
+    """Run a challenge's kernel code on ``case``; return its ``answer``.
 
-    Used in-kernel by :mod:`autograder.hidden`. The case is copied so that a student
-    function that modifies its inputs cannot change what the reference sees.
+    Used in-kernel by :mod:`autograder.hidden`. ``namespace`` (the notebook's globals)
+    supplies only the functions under test: builtins and ``np`` are the real ones
+    whatever the notebook bound to those names (see :func:`autograder.collector.
+    kernel_env`), and the case is copied so that a student function that modifies its
+    inputs cannot change what the reference sees.
     """
-    env = dict(namespace)
-    env.update(_copy(case))
-    exec(compile(code, "<hidden test>", "exec"), env)
+    compiled = compile(code, "<hidden test>", "exec")
+    env = kernel_env(compiled, namespace, case)
+    exec(compiled, env)
     if "answer" not in env:
         raise RuntimeError("the hidden test did not produce an answer")
     return env["answer"]
@@ -134,9 +156,10 @@ def _compare(name, expected, actual, tol):
 def judge(challenge, cases, answers):
     """Compare the student's answers with rnn_ref's, one per case.
 
-    ``answers`` is a list (one per case) of dicts of arrays, or of error strings
-    when the student's code raised. Returns a :class:`Verdict`; its reason never
-    contains reference values.
+    ``answers`` is a list (one per case) of dicts of arrays, or of one-line reasons
+    (``"raised KeyError"``) that the caller built itself: never text read from the
+    kernel's files. Returns a :class:`Verdict`; its reason never contains reference
+    values.
     """
     if len(answers) != len(cases):
         return Verdict(challenge.grade_id, False,

@@ -35,7 +35,8 @@ REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"
 CONFIG_FILE = Path(__file__).resolve().parent / "nbgrader_config.py"
 
-__all__ = ["Course", "CourseError", "source_assignments", "REPO", "SOLUTIONS"]
+__all__ = ["Course", "CourseError", "check_database", "source_assignments", "REPO",
+           "SOLUTIONS"]
 
 
 class CourseError(Exception):
@@ -43,9 +44,9 @@ class CourseError(Exception):
 
 
 def source_assignments():
-    """Names of the assignments in ``solutions/``: folders holding ``<name>.ipynb``."""
+    """Names of the assignments in ``solutions/``: folders holding ``<name>.md``."""
     return sorted(d.name for d in SOLUTIONS.iterdir()
-                  if d.is_dir() and (d / f"{d.name}.ipynb").is_file())
+                  if d.is_dir() and (d / f"{d.name}.md").is_file())
 
 
 def _sqlite_url(path):
@@ -53,22 +54,94 @@ def _sqlite_url(path):
     return f"sqlite:///{Path(path).resolve()}?timeout=120"
 
 
+SETTINGS = "course.toml"
+
+
+def _toml_value(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(float(v)) if isinstance(v, float) else str(v)
+    return json.dumps(str(v))            # a JSON string is a valid TOML basic string
+
+
+def _toml_key(k):
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k)
+
+
+def dump_settings(settings):
+    """TOML text for the settings dict (tables of scalars, one level of sub-tables)."""
+    lines = ["# Course settings written by `python -m autograder` (release, late-policy,",
+             "# extend, roster, export). Edit with those commands; it is plain TOML.", ""]
+
+    def table(name, d):
+        scalars = {k: v for k, v in d.items() if not isinstance(v, dict)}
+        subs = {k: v for k, v in d.items() if isinstance(v, dict)}
+        if scalars or not subs:
+            lines.append(f"[{name}]")
+            lines.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in sorted(scalars.items()))
+            lines.append("")
+        for k, v in sorted(subs.items()):
+            table(f"{name}.{_toml_key(k)}", v)
+
+    for name, d in settings.items():
+        table(_toml_key(name), d)
+    return "\n".join(lines)
+
+
+def _public_url(url):
+    """The URL in a normal form and without its password (never written to the course)."""
+    from sqlalchemy.engine import make_url
+    try:
+        u = make_url(url)
+    except Exception:  # noqa: BLE001 -- an unparsable URL is reported by check_database
+        return url
+    return u.set(password=None).render_as_string(hide_password=False)
+
+
 class Course:
     """The course folder ``root`` with its gradebook at ``db_url``.
 
     ``db_url`` defaults to ``<root>/gradebook.db`` (SQLite); pass
-    ``postgresql://user@host/db`` to share one gradebook between many workers.
+    ``postgresql://user@host/db`` to share one gradebook between many workers. The
+    course remembers its database in ``course.toml`` (written by ``release``), so later
+    commands need no ``--db``; a different ``--db`` is refused.
     """
 
     def __init__(self, root, db_url=None, create=False):
         self.root = Path(root).resolve()
-        if not self.root.is_dir():
-            if not create:
-                raise CourseError(
-                    f"course directory {self.root} does not exist; create it with "
-                    f"`python -m autograder release --course {root}` or pass --course")
-            self.root.mkdir(parents=True)
-        self.db_url = db_url or _sqlite_url(self.root / "gradebook.db")
+        if not self.root.is_dir() and not create:
+            raise CourseError(
+                f"course directory {self.root} does not exist; create it with "
+                f"`python -m autograder release --course {root}` or pass --course")
+        self.settings_path = self.root / SETTINGS
+        self.settings = self._read_settings()
+        legacy = self.settings is None and (self.root / "gradebook.db").is_file()
+        if self.settings is None and not create and not legacy:
+            raise CourseError(
+                f"{self.root} is not a course folder (it has no {SETTINGS}); create a course "
+                f"with `python -m autograder release --course {root}` or pass the right "
+                "--course")
+        stored = (self.settings or {}).get("gradebook", {}).get("url")
+        default = _sqlite_url(self.root / "gradebook.db")
+        if stored is not None and db_url:
+            same = (_public_url(db_url) == _public_url(stored)) if stored else (
+                _public_url(db_url) == _public_url(default))
+            if not same:
+                shown = stored or "the SQLite gradebook inside the course"
+                raise CourseError(f"this course's gradebook is {_public_url(shown)}; --db "
+                                  f"{_public_url(db_url)} names another database (leave "
+                                  "out --db to use the course's own)")
+        if stored and not db_url:
+            db_url = stored
+        self.db_url = db_url or default
+        if create:
+            self.root.mkdir(parents=True, exist_ok=True)
+            if self.settings is None:
+                self.settings = {"gradebook": {"url": _public_url(db_url) if db_url else ""}}
+                self.save_settings()
+            (self.root / ".lock").touch()      # the course lock (autograder.lock)
+        self.settings = self.settings or {}
         config = PyFileConfigLoader(CONFIG_FILE.name, str(CONFIG_FILE.parent)).load_config()
         config.CourseDirectory.root = str(self.root)
         config.CourseDirectory.db_url = self.db_url
@@ -76,6 +149,30 @@ class Course:
         # keep it inside the course instead of /usr/local/share.
         config.Exchange.root = str(self.root / "exchange")
         self.config = config
+
+    # -- settings (course.toml) ------------------------------------------------------
+    def _read_settings(self):
+        import tomllib
+        try:
+            text = self.settings_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            raise CourseError(f"cannot read {self.settings_path}: {e.strerror}") from None
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise CourseError(f"{self.settings_path} is not valid TOML ({e}); fix or "
+                              "restore it") from None
+
+    def save_settings(self):
+        tmp = self.settings_path.with_suffix(".tmp")
+        tmp.write_text(dump_settings(self.settings), encoding="utf-8")
+        tmp.replace(self.settings_path)
+
+    def section(self, name):
+        """A settings table, created empty if missing (call save_settings after edits)."""
+        return self.settings.setdefault(name, {})
 
     def write_nbgrader_config(self):
         """Write ``<course>/nbgrader_config.py`` so that plain nbgrader commands run from
@@ -127,30 +224,31 @@ class Course:
         from nbgrader.api import Gradebook
         return Gradebook(self.db_url, self.course_id)
 
-    def check_database(self):
-        """Connect once; raise CourseError with a usable message if that fails."""
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-        try:
-            url = make_url(self.db_url)
-        except ArgumentError:
-            raise CourseError(f"--db {self.db_url!r} is not a database URL; use e.g. "
-                              "postgresql://user@host:5432/gradebook") from None
-        shown = url.render_as_string(hide_password=True)
-        args = {"connect_timeout": 5} if url.get_backend_name() == "postgresql" else {}
-        try:
-            engine = create_engine(url, connect_args=args)
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            engine.dispose()
-        except ModuleNotFoundError as e:
-            raise CourseError(f"no driver for {shown}: {e}") from None
-        except SQLAlchemyError as e:
-            first = str(getattr(e, "orig", e)).strip().splitlines()[0]
-            raise CourseError(f"cannot connect to the gradebook database {shown} ({first}); "
-                              "check that the server runs and the URL, user and password "
-                              "are right") from None
+
+def check_database(db_url):
+    """Connect once; raise CourseError with a usable message if that fails."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+    try:
+        url = make_url(db_url)
+    except ArgumentError:
+        raise CourseError(f"--db {db_url!r} is not a database URL; use e.g. "
+                          "postgresql://user@host:5432/gradebook") from None
+    shown = url.render_as_string(hide_password=True)
+    args = {"connect_timeout": 5} if url.get_backend_name() == "postgresql" else {}
+    try:
+        engine = create_engine(url, connect_args=args)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except ModuleNotFoundError as e:
+        raise CourseError(f"no driver for {shown}: {e}") from None
+    except SQLAlchemyError as e:
+        first = str(getattr(e, "orig", e)).strip().splitlines()[0]
+        raise CourseError(f"cannot connect to the gradebook database {shown} ({first}); "
+                          "check that the server runs and the URL, user and password "
+                          "are right") from None
 
 
 def read_notebook_json(path):

@@ -19,6 +19,7 @@ Every such event is recorded as a one-line *fault* in ``resources['rnngrade']``.
 from __future__ import annotations
 
 import copy
+import json
 import shutil
 import subprocess
 import tempfile
@@ -28,10 +29,11 @@ from pathlib import Path
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async, run_sync
 from nbformat.notebooknode import NotebookNode
-from traitlets import Instance
+from traitlets import Instance, Unicode
 
 from nbgrader.preprocessors import Execute
 
+from .answers import AnswerReader, AnswerRefused, exception_name
 from .sandbox import Limits, Sandbox
 
 __all__ = ["SandboxedExecute", "UnsandboxedExecute"]
@@ -42,32 +44,94 @@ SANDBOX_IN, SANDBOX_OUT = "/rnngrade/in", "/rnngrade/out"
 _PROBE_TIMEOUT = 5
 
 
+# iopub messages whose content ends up in the notebook or its metadata.
+_COUNTED = frozenset({"stream", "error", "display_data", "execute_result",
+                      "update_display_data", "comm_open", "comm_msg"})
+_KEPT = 1024            # what is kept of an error or stderr output past the budget
+
+
+def _size(content):
+    return len(json.dumps(content, default=str))
+
+
 def _truncation_note(dropped):
     return NotebookNode(output_type="stream", name="stdout",
                         text=f"\n[output truncated by the grader: {dropped // 1024} KB more "
                              "were dropped]\n")
 
 
+class _KernelStartError(RuntimeError):
+    """The kernel died or did not answer while starting, twice in a row."""
+
+
+def _not_run(cell, reason):
+    """An error output on a test cell that never ran, so that nbgrader scores it 0."""
+    cell.outputs.append(NotebookNode(output_type="error", ename="NotRun", evalue=reason,
+                                     traceback=[f"NotRun: {reason}"]))
+
+
 class _GradingExecute(Execute):
     """nbgrader's Execute with our cell loop: deadlines, output caps, kernel restarts."""
 
     limits = Instance(Limits, allow_none=True).tag(config=True)
+    release_dir = Unicode("", help="The assignment's release folder: the course's own "
+                          "files for the working copy.").tag(config=True)
 
     def _limits(self):
         return self.limits or Limits()
 
     # -- output cap ----------------------------------------------------------------------
-    def output(self, outs, msg, display_id, cell_index):
+    def process_message(self, msg, cell, cell_index):
+        """Count every message that adds to the notebook against the cell's budget."""
+        if msg["msg_type"] in _COUNTED:
+            msg = self._within_budget(msg, cell_index)
+            if msg is None:
+                return None
+        return super().process_message(msg, cell, cell_index)
+
+    def _within_budget(self, msg, cell_index):
+        """``msg`` if it fits the cell's output budget, a trimmed copy, or None.
+
+        Everything is counted: stream text, error names and tracebacks, the data *and*
+        metadata of displays and results, display updates and widget messages. What
+        scores a test cell survives the cut: its first error and its first stderr
+        output are kept, trimmed, even past the budget.
+        """
         budget = self._limits().output_kb * 1024
-        content = msg.get("content", {})
-        size = len(str(content.get("text", ""))) + len(str(content.get("data", "")))
+        kind, content = msg["msg_type"], msg.get("content", {})
+        size = _size(content)
         used = self._bytes_out.get(cell_index, 0)
-        self._bytes_out[cell_index] = used + size
-        if used + size > budget and msg["msg_type"] in ("stream", "display_data",
-                                                        "execute_result", "update_display_data"):
+        if used + size <= budget:
+            self._bytes_out[cell_index] = used + size
+            if kind == "error" or (kind == "stream" and content.get("name") == "stderr"):
+                self._scored.setdefault(cell_index, set()).add(kind)
+            return msg
+        kept = None
+        room = max(0, budget - used)
+        scored = self._scored.setdefault(cell_index, set())
+        if kind == "error":
+            if "error" not in scored:
+                scored.add("error")
+                kept = {"ename": str(content.get("ename", ""))[:100],
+                        "evalue": str(content.get("evalue", ""))[:_KEPT],
+                        "traceback": [str(t)[:_KEPT] for t in content.get("traceback", [])[-1:]]}
+        elif kind == "stream":
+            text = str(content.get("text", ""))
+            stderr = content.get("name") == "stderr"
+            if stderr and "stream" not in scored:
+                room = max(room, _KEPT)
+            if room > 0:
+                if stderr:
+                    scored.add("stream")
+                kept = {"name": "stderr" if stderr else "stdout", "text": text[:room]}
+        if kept is None:
+            self._bytes_out[cell_index] = used + size
             self._dropped[cell_index] = self._dropped.get(cell_index, 0) + size
             return None
-        return super().output(outs, msg, display_id, cell_index)
+        kept_size = _size(kept)
+        self._bytes_out[cell_index] = used + kept_size
+        self._dropped[cell_index] = self._dropped.get(cell_index, 0) + max(0, size - kept_size)
+        return {**msg, "content": kept}
 
     # -- timeouts ---------------------------------------------------------------------------
     async def _async_handle_timeout(self, timeout, cell=None):
@@ -94,25 +158,52 @@ class _GradingExecute(Execute):
 
     # -- kernel lifecycle --------------------------------------------------------------------
     def _start(self):
+        """A fresh kernel that answered kernel_info; one retry, else _KernelStartError.
+
+        Whatever ends a kernel while it starts (a fork bomb that left the sandbox
+        without free processes, the memory limit) is a recorded fault of this
+        notebook, never an exception that fails the whole submission.
+        """
         # The working copy is thrown away afterwards: no need for a graceful shutdown.
         self.shutdown_kernel = "immediate"
+        for _ in range(2):
+            try:
+                self._start_once()
+                return
+            except Exception:  # noqa: BLE001 -- died, timed out, refused: all the same here
+                self._stop()
+        raise _KernelStartError()
+
+    def _start_once(self):
         self.km = self.create_kernel_manager()
         # The kernel's own console chatter is not the student's output: discard it.
         self.start_new_kernel(cwd=str(self._workdir), stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
         self.start_new_kernel_client()
         info = self.wait_for_reply(self.kc.kernel_info())
-        if info is not None and "language_info" in info["content"]:
-            self.nb.metadata["language_info"] = info["content"]["language_info"]
+        if info is None:
+            raise RuntimeError("no kernel_info reply")
+        language = info["content"].get("language_info")
+        if isinstance(language, dict) and _size(language) < 4096:
+            self.nb.metadata["language_info"] = language
+        self._connected()
         self._baseline = self._process_count()
+
+    def _connected(self):
+        """Called once the grader is connected to a new kernel."""
 
     def _process_count(self):
         """Processes in the sandbox, or None where we cannot tell."""
         return None
 
+    def _role(self, cell):
+        """``("prelude", None)`` or ``("collector", grade_id)`` for a cell the grader
+        injected (known by the ids it gave them), None for the notebook's own cells."""
+        return self.resources.get("rnngrade", {}).get("injected", {}).get(cell.get("id"))
+
     def _label(self, index):
         """How the student finds a cell: its position among their cells, from 1."""
-        mine = sum(1 for c in self.nb.cells[:index] if "rnngrade" not in c.metadata)
+        mine = sum(1 for c in self.nb.cells[:index] if self._role(c) is None)
         return f"cell {mine + 1}"
 
     def _strays(self):
@@ -134,7 +225,8 @@ class _GradingExecute(Execute):
         self._start()
         for i in range(upto):
             cell = self.nb.cells[i]
-            if cell.cell_type != "code" or i in skip or "collector" in cell.metadata.get("rnngrade", {}):
+            role = self._role(cell)
+            if cell.cell_type != "code" or i in skip or (role and role[0] == "collector"):
                 continue            # collectors' answers were harvested the first time
             replay = copy.deepcopy(cell)
             self._timed_out = False
@@ -148,11 +240,17 @@ class _GradingExecute(Execute):
         limits = self._limits()
         self._deadline = time.monotonic() + limits.notebook_timeout
         self.timeout_func = self._timeout_for
-        self._bytes_out, self._dropped = {}, {}
+        self._bytes_out, self._dropped, self._scored = {}, {}, {}
         skip, restarts = set(), 0
-        self._start()
+        index, not_run = 0, None
         try:
-            index = 0
+            try:
+                self._start()
+            except _KernelStartError:
+                faults.append("the kernel could not start (it died or did not answer twice); "
+                              "no cell was run and every test scores 0")
+                not_run = (0, "the kernel could not start")
+                return
             while index < len(self.nb.cells):
                 cell = self.nb.cells[index]
                 if cell.cell_type != "code":
@@ -161,6 +259,7 @@ class _GradingExecute(Execute):
                 if time.monotonic() >= self._deadline:
                     faults.append(f"notebook time limit ({limits.notebook_timeout:.0f} s) reached "
                                   f"at {self._label(index)}; the remaining cells were not run")
+                    not_run = (index, "the notebook time limit was reached before this cell")
                     break
                 self._timed_out = False
                 try:
@@ -186,14 +285,15 @@ class _GradingExecute(Execute):
                     faults.append(f"{self._label(index)} left {strays} process(es) running; the kernel "
                                   "was restarted")
                 meta = cell.metadata.get("nbgrader", {})
-                if not meta.get("grade") and "rnngrade" not in cell.metadata:
+                role = self._role(cell)
+                if not meta.get("grade") and role is None:
                     for out in cell.outputs:
                         if out.get("output_type") == "error" and out.get("ename") != "KernelDied":
                             faults.append(f"{self._label(index)} raised {out.get('ename')}: "
                                           f"{str(out.get('evalue', ''))[:120]}")
                             break
-                if "collector" in cell.metadata.get("rnngrade", {}):
-                    self._harvest(cell.metadata["rnngrade"]["collector"])
+                if role and role[0] == "collector":
+                    self._harvest(role[1])
                 if self._dropped.get(index):
                     cell.outputs.append(_truncation_note(self._dropped[index]))
                     faults.append(f"{self._label(index)} printed more than {limits.output_kb} KB; "
@@ -201,13 +301,24 @@ class _GradingExecute(Execute):
                 if dead:
                     skip.add(index)
                     restarts += 1
-                    if restarts > limits.max_restarts or not self._restart(index, skip):
+                    try:
+                        again = restarts <= limits.max_restarts and self._restart(index, skip)
+                    except _KernelStartError:
+                        faults.append(f"the kernel could not be restarted after {self._label(index)}")
+                        again = False
+                    if not again:
                         faults.append(f"gave up after {restarts} kernel restarts; the cells after "
                                       f"{self._label(index)} were not run")
+                        not_run = (index + 1, "the grader gave up restarting the kernel")
                         break
                 index += 1
         finally:
             self._stop()
+            if not_run is not None:
+                for cell in self.nb.cells[not_run[0]:]:
+                    meta = cell.metadata.get("nbgrader", {})
+                    if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                        _not_run(cell, not_run[1])
 
     def _execute_in(self, nb, resources, workdir, io_dirs, io_names):
         """Run the notebook; the challenge I/O folders are ``io_dirs`` (host paths) and
@@ -216,49 +327,65 @@ class _GradingExecute(Execute):
         self.resources = resources
         self.reset_execution_trackers()
         self._workdir = workdir
-        self._answers_dir = io_dirs[1]
         grading = resources.setdefault("rnngrade", {})
         for rel, data in grading.get("inputs", {}).items():
             target = io_dirs[0] / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         for cell in nb.cells:
-            if cell.metadata.get("rnngrade", {}).get("prelude"):
+            if (self._role(cell) or ("",))[0] == "prelude":
                 cell.source = (cell.source.replace("__RNNGRADE_IN__", repr(io_names[0]))
                                .replace("__RNNGRADE_OUT__", repr(io_names[1])))
         self._outputs = grading.setdefault("outputs", {})
+        self._cases = grading.get("counts", {})
         faults = grading.setdefault("faults", [])
-        self._run_cells(faults)
+        # Opened before the kernel exists: the kernel can change what is inside this
+        # folder, never which folder the grader reads from.
+        with AnswerReader(io_dirs[1]) as self._answers:
+            self._run_cells(faults)
         self.set_widgets_metadata()
         return self.nb, self.resources
 
-    def _harvest(self, grade_id, limit=64 * 1024 * 1024):
-        """Take a challenge's answers out of reach as soon as its collector has run."""
-        folder = self._answers_dir / grade_id
-        if not folder.is_dir():
-            return
-        for f in folder.iterdir():
-            if f.name.startswith("answer") and f.is_file() and not f.is_symlink() \
-                    and f.stat().st_size <= limit:
-                self._outputs[f"{grade_id}/{f.name}"] = f.read_bytes()
-        shutil.rmtree(folder, ignore_errors=True)
+    def _harvest(self, grade_id):
+        """Take a challenge's answers as soon as its collector has run: the expected
+        files only, through :class:`autograder.answers.AnswerReader`. Each case gets
+        ``("npz", bytes)``, ``("err", exception name)`` or ``("refused", phrase)``."""
+        for k in range(self._cases.get(grade_id, 0)):
+            key = f"{grade_id}/{k}"
+            for ext in ("npz", "err"):
+                try:
+                    raw = self._answers.read(grade_id, f"answer{k:02d}.{ext}")
+                except AnswerRefused as e:
+                    self._outputs[key] = ("refused", str(e))
+                    break
+                if raw is not None:
+                    self._outputs[key] = ("npz", raw) if ext == "npz" else ("err", exception_name(raw))
+                    break
 
 
 def _io_dirs():
+    """``base`` with ``in/`` (challenge inputs) and ``out/`` (answers). Only ``in`` and
+    ``out`` are bound into the sandbox, so the kernel can change what is inside them
+    but not replace the folders themselves, which the grader opens by their path."""
     base = Path(tempfile.mkdtemp(prefix="rnngrade-io-"))
     (base / "in").mkdir()
     (base / "out").mkdir()
     return base, (base / "in", base / "out")
 
 
-def _working_copy(src):
-    """A fresh temporary folder with the submission's files (not its notebooks)."""
+def _working_copy(release_dir):
+    """A fresh temporary folder with the course's own files for this assignment.
+
+    Only what the release gives every student (``rnncheck.py``, data files): nothing
+    the student handed in besides the notebook reaches the kernel, so a ``numpy.py``
+    or ``ipykernel_launcher.py`` next to the notebook cannot run before its cells.
+    (The extra files stay in ``submitted/`` and are listed in the instructor's flags.)
+    """
     work = Path(tempfile.mkdtemp(prefix="rnngrade-work-"))
-    src = Path(src)
-    if src.is_dir():
-        for f in src.iterdir():
-            if f.is_file() and not f.is_symlink() and f.suffix != ".ipynb":
-                shutil.copy2(f, work / f.name)
+    if release_dir:
+        for f in sorted(Path(release_dir).iterdir()):
+            if f.is_file() and f.suffix != ".ipynb":
+                shutil.copyfile(f, work / f.name)
     return work
 
 
@@ -269,12 +396,15 @@ class SandboxedExecute(_GradingExecute):
         self.km = self._sandbox.kernel_manager()
         return self.km
 
+    def _connected(self):
+        self._sandbox.seal_ipc()
+
     def _process_count(self):
         process = getattr(getattr(self.km, "provisioner", None), "process", None)
         return self._sandbox.process_count(process.pid if process else None)
 
     def preprocess(self, nb, resources=None, km=None):
-        workdir = _working_copy(resources.get("metadata", {}).get("path", "."))
+        workdir = _working_copy(self.release_dir)
         base, (inputs, outputs) = _io_dirs()
         try:
             with Sandbox(workdir, self._limits(), ro_binds=[(inputs, SANDBOX_IN)],
@@ -293,7 +423,7 @@ class UnsandboxedExecute(_GradingExecute):
     kernel_name = "python3"
 
     def preprocess(self, nb, resources=None, km=None):
-        workdir = _working_copy(resources.get("metadata", {}).get("path", "."))
+        workdir = _working_copy(self.release_dir)
         base, dirs = _io_dirs()
         try:
             return self._execute_in(nb, resources, workdir, dirs, tuple(map(str, dirs)))

@@ -13,8 +13,13 @@ arguments so that it runs the same in a local process pool or on a Dask worker:
 4. read the scores back from the gradebook and write the ledger row in one
    transaction.
 
-:func:`grade` plans the work, runs it with ``workers`` processes or on a Dask cluster,
-and shows a progress bar with done/total, failures and the ETA.
+A failure of the database, the disk or the course folder (:mod:`autograder.infra`) is
+retried with backoff and, if it persists, leaves the submission ungraded: never a
+"failed" row, never a message in a student's feedback.
+
+:func:`grade` plans the work, runs it with ``workers`` processes (which die with it) or
+on a Dask cluster, shows a progress bar with done/total, failures and the ETA, and stops
+starting new work once the infrastructure keeps failing (:class:`GradingStopped`).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
@@ -33,11 +39,12 @@ import nbformat
 from traitlets.config import Config
 
 from .course import Course, CourseError
+from .infra import InfraError, classify, health, watch_database
 from .intake import IntakeError, read_submission, submission_digest
 from .ledger import Ledger
 from .sandbox import Limits
 
-__all__ = ["grade", "grade_one", "plan", "autograde_config"]
+__all__ = ["grade", "grade_one", "plan", "autograde_config", "GradingStopped"]
 
 
 def autograde_config(record, staging, sandbox, limits, release_dir):
@@ -62,17 +69,21 @@ def autograde_config(record, staging, sandbox, limits, release_dir):
         c[name].record_key = record.key
     c.AuditSubmission.release_dir = str(release_dir)
     c[execute.__name__].limits = limits
+    c[execute.__name__].release_dir = str(release_dir)
     return c
 
 
-def _stage(nb, folder, staging, student, assignment):
-    """Write the normalized notebook and the other submitted files into ``staging``."""
+def _stage(nb, staging, student, assignment):
+    """Write the normalized notebook, alone, into ``staging``.
+
+    Its name comes from the assignment, never from the submission. Other submitted
+    files stay in ``submitted/`` for the instructor (listed as flags by
+    :func:`autograder.intake.extra_files`): the kernel's working copy holds the
+    course's own files (see :mod:`autograder.execute`).
+    """
     target = staging / student / assignment
     target.mkdir(parents=True)
     nbformat.write(nb, str(target / f"{assignment}.ipynb"))
-    for f in folder.iterdir():
-        if f.is_file() and not f.is_symlink() and f.suffix != ".ipynb":
-            shutil.copy2(f, target / f.name)
 
 
 def _scores(course, assignment, student):
@@ -86,20 +97,45 @@ def _scores(course, assignment, student):
         return out, total.score, total.max_score
 
 
+RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)
+
+
 def grade_one(course_root, db_url, assignment, student, force=False, sandbox=True,
-              limits=None):
-    """Grade one submission; return a summary dict (status graded/failed/skipped)."""
+              limits=None, retry_delays=RETRY_DELAYS):
+    """Grade one submission; return a summary dict.
+
+    ``status`` is ``graded``, ``failed`` (the student's file cannot be graded; stored
+    with its reason), ``skipped`` (already graded), ``infra`` (the database, the disk or
+    the course folder failed ``len(retry_delays) + 1`` times in a row: nothing was
+    stored, the submission stays ungraded) or ``error`` (a bug in the grader).
+    """
+    attempts = len(retry_delays) + 1
+    for attempt in range(attempts):
+        try:
+            return _grade_once(course_root, db_url, assignment, student, force, sandbox,
+                               limits)
+        except InfraError as e:
+            if attempt + 1 == attempts:
+                return {"assignment": assignment, "student": student, "status": "infra",
+                        "reason": f"{e} (tried {attempts} times)"}
+            time.sleep(retry_delays[attempt])
+
+
+def _grade_once(course_root, db_url, assignment, student, force, sandbox, limits):
     from .preprocessors import GradingRecord
 
-    course = Course(course_root, db_url)
-    ledger = Ledger(course.db_url)
+    course = None
+    ledger = None
     try:
+        course = Course(course_root, db_url)
+        ledger = Ledger(course.db_url)
         folder = course.path("submitted", student, assignment)
         digest = submission_digest(folder)
         if not force and ledger.is_current(assignment, student, digest):
             return {"assignment": assignment, "student": student, "status": "skipped"}
         try:
-            nb, intake_flags = read_submission(folder, assignment)
+            nb, intake_flags = read_submission(folder, assignment,
+                                               course.path("release", assignment))
         except IntakeError as e:
             ledger.store(assignment, student, "failed", digest, reason=str(e))
             return {"assignment": assignment, "student": student, "status": "failed",
@@ -108,20 +144,29 @@ def grade_one(course_root, db_url, assignment, student, force=False, sandbox=Tru
         record.flags.extend(intake_flags)
         staging = Path(tempfile.mkdtemp(prefix="rnngrade-stage-"))
         try:
-            _stage(nb, folder, staging, student, assignment)
+            _stage(nb, staging, student, assignment)
             limits = Limits(**limits) if isinstance(limits, dict) else (limits or Limits())
             config = autograde_config(record, staging, sandbox, limits,
                                       course.path("release", assignment))
-            result = course.api(config).autograde(assignment, student, force=True, create=True)
+            with watch_database() as db_errors:
+                result = course.api(config).autograde(assignment, student, force=True,
+                                                      create=True)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             record.close()
         if not result["success"]:
+            # nbgrader reports every failure the same way; a database error it caught, or
+            # a course folder it could not write, is ours, not the student's.
+            problem = db_errors[0] if db_errors else health(course)
+            if problem:
+                raise InfraError(problem)
             reason = _last_error(result)
             ledger.store(assignment, student, "failed", digest, reason=reason,
                          details=record.as_dict())
             return {"assignment": assignment, "student": student, "status": "failed",
                     "reason": reason}
+        if db_errors:
+            raise InfraError(db_errors[0])
         cells, score, max_score = _scores(course, assignment, student)
         details = record.as_dict()
         details["cells"] = cells
@@ -130,15 +175,24 @@ def grade_one(course_root, db_url, assignment, student, force=False, sandbox=Tru
         return {"assignment": assignment, "student": student, "status": "graded",
                 "score": score, "max_score": max_score,
                 "flags": len(record.flags), "faults": len(record.faults)}
+    except InfraError:
+        raise
     except CourseError as e:
         return {"assignment": assignment, "student": student, "status": "error",
                 "reason": str(e)}
     except Exception as e:  # noqa: BLE001 -- report, keep grading the others
+        problem = classify(e)
+        if problem:
+            raise InfraError(problem) from None
         tb = traceback.format_exc(limit=3).strip().splitlines()[-1]
         return {"assignment": assignment, "student": student, "status": "error",
                 "reason": f"grader error: {type(e).__name__}: {e} ({tb})"}
     finally:
-        ledger.dispose()
+        if ledger is not None:
+            try:
+                ledger.dispose()
+            except Exception:  # noqa: BLE001 -- disposing a dead pool may fail; harmless
+                pass
 
 
 _EXCEPTION_LINE = re.compile(r"^\s*([A-Za-z_.]*(Error|Exception|Exit)[A-Za-z_]*): (.+)$")
@@ -177,9 +231,65 @@ def plan(course, assignments=None, students=None):
     return pairs
 
 
+class GradingStopped(Exception):
+    """Grading stopped early: the grader's database, disk or folder kept failing."""
+
+    def __init__(self, reason, results, planned):
+        super().__init__(reason)
+        self.reason, self.results, self.planned = reason, results, planned
+
+
+def _worker_init(grader_pid):
+    """Runs first in every pool worker: die as soon as the grader that started us does.
+
+    A worker's parent is the forkserver, not the grader, so the parent-death signal
+    alone is not enough when the grader is killed with ``kill -9``; a thread also
+    watches the grader itself through a pidfd. The sandboxes a worker starts die with
+    it (their launcher arms the same signal).
+    """
+    import ctypes
+    import select
+    import signal
+    import threading
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)          # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    try:
+        fd = os.pidfd_open(grader_pid)
+    except (OSError, AttributeError):                   # already gone, or no pidfd
+        if not _alive(grader_pid):
+            os._exit(1)
+        return
+
+    def watch():
+        select.select([fd], [], [])                      # readable once the grader exits
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="grader-watch", daemon=True).start()
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
 def grade(course, assignments=None, students=None, workers=None, force=False, sandbox=True,
-          limits=None, dask_scheduler=None, progress=True, log=print):
-    """Grade everything planned; return the list of per-submission summaries."""
+          limits=None, dask_scheduler=None, progress=True, log=print,
+          retry_delays=RETRY_DELAYS):
+    """Grade everything planned; return the list of per-submission summaries.
+
+    When the database, the disk or the course folder keeps failing after the retries,
+    no new submission is started, those already running finish, and
+    :class:`GradingStopped` is raised with what failed and the summaries so far; the
+    submissions not graded stay ungraded for the next run.
+    """
     from tqdm.auto import tqdm
 
     with course.gradebook() as gb:
@@ -196,14 +306,20 @@ def grade(course, assignments=None, students=None, workers=None, force=False, sa
         sweep_stale()                          # sandboxes orphaned by a killed earlier run
     workers = workers or os.cpu_count() or 1
     limits = asdict(limits or Limits())
-    args = [(str(course.root), course.db_url, a, s, force, sandbox, limits) for a, s in tasks]
+    args = [(str(course.root), course.db_url, a, s, force, sandbox, limits,
+             tuple(retry_delays)) for a, s in tasks]
     results = []
     failed = 0
+    stop = []
     bar = tqdm(total=len(args), desc="grading", unit="nb", disable=not progress,
                dynamic_ncols=True)
 
     def done(summary):
         nonlocal failed
+        if summary["status"] == "infra":
+            if not stop:
+                stop.append(summary["reason"])
+            return
         results.append(summary)
         if summary["status"] in ("failed", "error"):
             failed += 1
@@ -222,15 +338,29 @@ def grade(course, assignments=None, students=None, workers=None, force=False, sa
                 futures = [client.submit(grade_one, *a, pure=False) for a in args]
                 for fut in dask_completed(futures):
                     done(fut.result())
+                    if stop:
+                        client.cancel([f for f in futures if not f.done()])
+                        break
         elif workers == 1:
             for a in args:
                 done(grade_one(*a))
+                if stop:
+                    break
         else:
             with ProcessPoolExecutor(max_workers=workers,
-                                     mp_context=get_context("forkserver")) as pool:
+                                     mp_context=get_context("forkserver"),
+                                     initializer=_worker_init,
+                                     initargs=(os.getpid(),)) as pool:
                 futures = [pool.submit(grade_one, *a) for a in args]
                 for fut in as_completed(futures):
+                    if fut.cancelled():
+                        continue
                     done(fut.result())
+                    if stop:
+                        for f in futures:
+                            f.cancel()
     finally:
         bar.close()
+    if stop:
+        raise GradingStopped(stop[0], results, len(args))
     return results

@@ -5,6 +5,11 @@ notebook format, or have another name. :func:`read_submission` returns the noteb
 (nbformat 4) and the *flags* describing anything unusual it had to accept, or raises
 :class:`IntakeError` with a one-line reason when the submission cannot be graded at
 all. The submitted file itself is only read.
+
+Metadata that only the grader may write (the ``rnngrade`` key, in a cell or in the
+notebook) is removed here and flagged: the grader never takes instructions from a
+submission. Files handed in next to the notebook are listed by :func:`extra_files`;
+they never reach the kernel (see :func:`autograder.execute._working_copy`).
 """
 
 from __future__ import annotations
@@ -17,7 +22,13 @@ import nbformat
 from nbformat.v4.nbbase import random_cell_id
 from nbformat.validator import normalize
 
-__all__ = ["IntakeError", "read_submission", "MAX_BYTES", "LARGE_BYTES", "submission_digest"]
+__all__ = ["IntakeError", "read_submission", "MAX_BYTES", "LARGE_BYTES", "submission_digest",
+           "extra_files", "GRADER_KEYS"]
+
+# Metadata keys that belong to the grader; a submission carrying them is flagged.
+GRADER_KEYS = ("rnngrade",)
+# Files nbgrader itself writes into a submission folder.
+_NBGRADER_FILES = {"timestamp.txt"}
 
 MAX_BYTES = 100 * 1024 * 1024      # above this we do not even parse the file
 LARGE_BYTES = 10 * 1024 * 1024     # above this the notebook is flagged (outputs are cleared)
@@ -55,8 +66,9 @@ def submission_digest(folder):
     return h.hexdigest()
 
 
-def read_submission(folder, assignment):
-    """Return ``(notebook, flags)`` for the submission in ``folder``."""
+def read_submission(folder, assignment, release_dir=None):
+    """Return ``(notebook, flags)`` for the submission in ``folder``; the flags include
+    the other files handed in (compared with the course's copies in ``release_dir``)."""
     folder = Path(folder)
     flags = []
     if not folder.is_dir():
@@ -98,6 +110,7 @@ def read_submission(folder, assignment):
     if changes:
         flags.append(f"{path.name} had {changes} invalid metadata entries; removed")
     nb = nbformat.from_dict(repaired)
+    _drop_grader_metadata(nb, path.name, flags)
     ids = set()
     for cell in nb.cells:
         if cell.get("id") in ids or not cell.get("id"):
@@ -112,4 +125,61 @@ def read_submission(folder, assignment):
     if size > LARGE_BYTES:
         flags.append(f"{path.name} is {size / 2**20:.0f} MB (mostly outputs); outputs were "
                      "cleared before grading")
+    flags.extend(extra_files(folder, path.name, release_dir))
     return nb, flags
+
+
+def _drop_grader_metadata(nb, name, flags):
+    for key in GRADER_KEYS:
+        if key in nb.metadata:
+            del nb.metadata[key]
+            flags.append(f"{name}: the notebook carries the grader's own metadata ({key!r}); "
+                         "removed")
+    for index, cell in enumerate(nb.cells, 1):
+        for key in GRADER_KEYS:
+            if key in cell.metadata:
+                del cell.metadata[key]
+                flags.append(f"{name}: cell {index} carries the grader's own metadata "
+                             f"({key!r}); removed")
+
+
+def _same_file(a, b):
+    try:
+        if a.stat().st_size != b.stat().st_size:
+            return False
+        return a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
+
+
+def extra_files(folder, notebook, release_dir=None):
+    """Flags naming what was handed in besides ``notebook``: never given to the kernel,
+    kept in ``submitted/`` for the instructor. Copies of the course's own released
+    files and nbgrader's ``timestamp.txt`` are not flagged. Names only, never content;
+    links are not followed."""
+    folder = Path(folder)
+    # Paths of the course's files come from the release's own listing: a submitted
+    # name is only ever compared with them, never joined to a folder.
+    course_files = {}
+    if release_dir and Path(release_dir).is_dir():
+        course_files = {p.name: p for p in Path(release_dir).iterdir() if p.is_file()}
+    flags = []
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        name = entry.name
+        if name == notebook or name in _NBGRADER_FILES:
+            continue
+        shown = repr(name[:80])
+        if entry.is_symlink():
+            flags.append(f"extra file {shown} is a link; not given to the kernel")
+        elif entry.is_dir():
+            if name == ".ipynb_checkpoints":
+                continue            # Jupyter's autosaves
+            flags.append(f"extra folder {shown} kept for the instructor; not given to the kernel")
+        elif name in course_files:
+            if not _same_file(entry, course_files[name]):
+                flags.append(f"{shown} differs from the course's copy; the course's copy was used")
+        else:
+            why = " (a Python module: it would shadow an import)" if name.endswith(".py") else ""
+            flags.append(f"extra file {shown} kept for the instructor; not given to the "
+                         f"kernel{why}")
+    return flags

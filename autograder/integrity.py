@@ -8,7 +8,11 @@ The scan parses every code cell the student could edit (IPython syntax is transl
 first) and looks for:
 
 * imports of the trusted packages (``rnn_ref``, ``autograder``, ``solutions``,
-  ``nbgrader``);
+  ``nbgrader``), and of any module outside the allowed set: the standard library
+  (less the modules flagged below), the packages of the kernel's environment that
+  exercises may use (:data:`KERNEL_PACKAGES`), and whatever the course's own released
+  notebooks and files import or are (``rnncheck``) -- so ``import torch`` is flagged,
+  ``from collections import deque`` is not;
 * changes to modules and builtins: assignments to attributes of numpy, ``builtins``,
   ``sys``, the test helpers (``rnncheck``); ``setattr``/``delattr`` on them; writes
   to ``sys.modules``; rebinding builtin names such as ``AssertionError``; redefining
@@ -28,8 +32,9 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+import sys
 
-__all__ = ["scan_code", "scan_cells"]
+__all__ = ["scan_code", "scan_cells", "imported_modules", "KERNEL_PACKAGES"]
 
 TRUSTED = {"rnn_ref", "autograder", "solutions", "nbgrader"}
 GUARDED_MODULES = {"numpy", "builtins", "sys", "rnncheck", "math", "inspect", "gc"}
@@ -74,6 +79,9 @@ GRADER_WORDS = ("gradebook", "solutions", ".rnngrade", "autograded", "submitted"
 FRAME_ATTRS = {"f_back", "f_globals", "f_locals", "tb_frame", "gi_frame", "cr_frame",
                "__globals__", "__closure__", "__code__", "__subclasses__"}
 BUILTIN_NAMES = set(dir(builtins))
+# Third-party packages of the kernel's environment that a solution may use.
+KERNEL_PACKAGES = {"numpy", "matplotlib", "IPython", "ipywidgets"}
+_STDLIB = set(getattr(sys, "stdlib_module_names", ())) | {"__future__"}
 
 
 def _to_python(source):
@@ -90,8 +98,10 @@ DEFAULT_ALIASES = {"np": "numpy"}
 
 
 class _Scanner(ast.NodeVisitor):
-    def __init__(self, aliases=None):
+    def __init__(self, aliases=None, allowed=None):
         self.aliases = dict(DEFAULT_ALIASES if aliases is None else aliases)
+        self.allowed = allowed
+        self.imports = set()
         self.flags = []
 
     def flag(self, node, reason):
@@ -119,10 +129,18 @@ class _Scanner(ast.NodeVisitor):
     # -- imports ---------------------------------------------------------------------------
     def _import(self, node, module, names):
         top = module.split(".")[0]
+        if getattr(node, "level", 0) == 0 and top:
+            self.imports.add(top)
         if top in TRUSTED:
             self.flag(node, f"imports {module} (trusted grader/reference code)")
-        if top in DANGEROUS_MODULES:
+        elif top in DANGEROUS_MODULES:
             self.flag(node, f"imports {module}: {DANGEROUS_MODULES[top]}")
+        elif self.allowed is not None and top and top not in self.allowed:
+            self.flag(node, f"imports {top}, which the exercises do not use (allowed: numpy, "
+                            "matplotlib, the course's files and the standard library)")
+        elif getattr(node, "level", 0) and self.allowed is not None:
+            self.flag(node, "imports a module relative to the notebook (only the course's "
+                            "files are next to it)")
 
     def visit_Import(self, node):
         for a in node.names:
@@ -249,6 +267,22 @@ def _parse(source):
     return ast.parse(_to_python(source))
 
 
+def imported_modules(sources):
+    """Top-level names of the modules that ``sources`` (code cells) import."""
+    scanner = _Scanner()
+    for source in sources:
+        try:
+            scanner.visit(_parse(source))
+        except SyntaxError:
+            continue
+    return scanner.imports
+
+
+def allowed_modules(course_modules=()):
+    """The modules a student may import without a flag."""
+    return ((_STDLIB - set(DANGEROUS_MODULES)) | KERNEL_PACKAGES | set(course_modules)) - TRUSTED
+
+
 def learn_aliases(sources, aliases=None):
     """Module aliases bound by the imports of ``sources`` (e.g. the locked setup cell)."""
     scanner = _Scanner(aliases)
@@ -260,13 +294,14 @@ def learn_aliases(sources, aliases=None):
     return scanner.aliases
 
 
-def scan_code(source, aliases=None):
-    """Flags for one cell: a list of ``(line, reason)``."""
+def scan_code(source, aliases=None, allowed=None):
+    """Flags for one cell: a list of ``(line, reason)``. ``allowed`` is the set of
+    modules that may be imported without a flag (None: do not check imports)."""
     try:
         tree = _parse(source)
     except SyntaxError as e:
         return [(e.lineno or 0, f"does not parse ({e.msg}); not scanned")]
-    scanner = _Scanner(aliases)
+    scanner = _Scanner(aliases, allowed)
     scanner.visit(tree)
     seen, out = set(), []
     for line, reason in scanner.flags:
@@ -276,12 +311,15 @@ def scan_code(source, aliases=None):
     return out
 
 
-def scan_cells(cells, given=()):
+def scan_cells(cells, given=(), allowed=()):
     """``cells`` is a list of ``(label, source)`` of student code; ``given`` is the
-    course's own code (whose imports student cells rely on). Returns one-line flags."""
+    course's own code (whose imports student cells rely on); ``allowed`` names the
+    modules the course itself uses besides those of :func:`allowed_modules`.
+    Returns one-line flags."""
     aliases = learn_aliases(given)
+    permitted = allowed_modules(set(allowed) | imported_modules(given))
     flags = []
     for label, source in cells:
-        for line, reason in scan_code(source, aliases):
+        for line, reason in scan_code(source, aliases, permitted):
             flags.append(f"{label}, line {line}: {reason}")
     return flags

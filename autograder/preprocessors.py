@@ -15,9 +15,11 @@ faults, verdicts) for the caller, who stores it in the ledger in one transaction
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import re
+import uuid
 
 import numpy as np
 from nbformat.notebooknode import NotebookNode
@@ -29,14 +31,14 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
 
 from .challenge import draw_cases, judge, load
-from .integrity import scan_cells
+from .answers import AnswerRefused, decode_npz
+from .integrity import imported_modules, scan_cells
 
 __all__ = ["GradingRecord", "AuditSubmission", "InjectChallenges", "JudgeChallenges",
            "SaveTrustedGrades", "HIDDEN_PLACEHOLDER"]
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS\n?", re.S)
 HIDDEN_PLACEHOLDER = "# Hidden tests: run by the grader outside this notebook (verdict below)."
-_MARK = "rnngrade"
 
 
 _RECORDS = {}
@@ -58,6 +60,7 @@ class GradingRecord:
         self.faults = []         # runtime: timeouts, kernel deaths, truncated output
         self.verdicts = {}       # grade_id -> Verdict
         self.cases = {}          # grade_id -> list of case dicts (kept for judging)
+        self.graded = None       # grade ids of the course's graded cells (from the gradebook)
 
     def close(self):
         _RECORDS.pop(self.key, None)
@@ -84,16 +87,52 @@ def _grade_id(cell):
     return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
+# nbgrader metadata the student's copy must carry exactly as released.
+_NBGRADER_KEYS = ("grade", "solution", "locked", "task", "points")
+# Tags that make nbclient skip a cell or accept its error: the grader runs every cell.
+_STEERING_TAGS = ("skip-execution", "raises-exception")
+
+
+def _expected_meta(gid, source_cells, points, solutions, tasks, checksum):
+    locked, _, _, _ = source_cells[gid]
+    meta = {"grade": gid in points, "grade_id": gid, "locked": locked, "schema_version": 3,
+            "solution": gid in solutions, "task": gid in tasks, "checksum": checksum}
+    if gid in points:
+        meta["points"] = points[gid]
+    return meta
+
+
+def _changed(claimed, expected):
+    """``grade: True instead of False``-style phrases for the keys that differ."""
+    out = []
+    for key in _NBGRADER_KEYS:
+        want = expected.get(key, False if key != "points" else None)
+        got = claimed.get(key, False if key != "points" else None)
+        if key == "points" and want is not None and got is not None:
+            try:
+                if float(got) == float(want):
+                    continue
+            except (TypeError, ValueError):
+                pass
+        if got != want and not (key == "points" and want is None):
+            out.append(f"{key}: {got!r} instead of {want!r}")
+    return out
+
+
 class AuditSubmission(_UsesRecord):
     """Before nbgrader restores anything: report what changed, repair the structure,
     and scan the student's code.
 
-    nbgrader's OverwriteCells restores the *content* of locked cells, but some of its
-    code paths assume a well-formed notebook (every grade id known and unique, a
-    deleted test cell preceded by a grade or solution cell) and crash otherwise. So
-    here, after recording each change as a flag: cells carrying unknown grade ids lose
-    their nbgrader metadata, only the last copy of a duplicated id keeps it, and
-    deleted source cells are put back where the release has them.
+    Everything the grader acts on comes from the course, matched by ``grade_id``: the
+    nbgrader metadata of every known cell (grade, solution, locked, task, points) is
+    restored from the gradebook's copy of the source, and the whole metadata of locked
+    cells from the release, each change flagged; tags asking to skip a cell are
+    removed. nbgrader's OverwriteCells then restores the *content* of locked cells,
+    but some of its code paths assume a well-formed notebook (every grade id known and
+    unique, a deleted test cell preceded by a grade or solution cell) and crash
+    otherwise. So here, after recording each change as a flag: cells carrying unknown
+    grade ids lose their nbgrader metadata, only the last copy of a duplicated id keeps
+    it, and deleted source cells are put back where the release has them.
     """
 
     release_dir = Unicode("").tag(config=True)
@@ -105,20 +144,22 @@ class AuditSubmission(_UsesRecord):
             cells = {c.name: c for c in source.source_cells}
             points = {c.name: c.max_score for c in source.grade_cells}
             solutions = {c.name for c in source.solution_cells}
+            tasks = {c.name for c in source.task_cells}
             source_cells = {n: (c.locked, c.checksum, c.cell_type, c.source)
                             for n, c in cells.items()}
         released = self._released(self.release_dir, meta["notebook"])
         order = [gid for gid, _ in released] or list(source_cells)
         # Edits are judged against what the student received: the released cell (its
         # checksum differs from the source's, which still holds the hidden tests).
-        received = {gid: checksum for gid, checksum in released if checksum}
+        released_meta = dict(released)
         flags = self.record.flags
         seen = {}
         for index, cell in enumerate(nb.cells):
+            self._drop_steering_tags(cell, index, flags)
             nbmeta = cell.metadata.get("nbgrader")
             if nbmeta is None:
                 continue
-            gid = nbmeta.get("grade_id")
+            gid = nbmeta.get("grade_id") if isinstance(nbmeta, dict) else None
             if gid not in source_cells:
                 if gid or nbmeta:
                     flags.append(f"cell {index + 1} carries the unknown grade id {gid!r} "
@@ -126,10 +167,21 @@ class AuditSubmission(_UsesRecord):
                 del cell.metadata["nbgrader"]
                 continue
             seen.setdefault(gid, []).append(index)
+            received = released_meta.get(gid) or {}
+            expected = _expected_meta(gid, source_cells, points, solutions, tasks,
+                                      received.get("checksum", source_cells[gid][1]))
             claimed = nbmeta.get("points")
-            if gid in points and claimed not in (None, points[gid]):
+            if gid in points and claimed is not None and _changed(
+                    {"points": claimed}, {"points": points[gid]}):
                 flags.append(f"cell {index + 1} ({gid}) claims {claimed} points instead of "
                              f"{points[gid]}; restored")
+            changes = [c for c in _changed(nbmeta, expected) if not c.startswith("points")]
+            if changes:
+                flags.append(f"cell {index + 1} ({gid}): nbgrader metadata changed ("
+                             + "; ".join(changes) + "); restored from the release")
+            if expected["locked"] and received.get("metadata"):
+                cell.metadata = NotebookNode(copy.deepcopy(received["metadata"]))
+            cell.metadata["nbgrader"] = NotebookNode(expected)
         for gid, where in seen.items():
             if len(where) > 1:
                 flags.append(f"grade id {gid!r} appears {len(where)} times (cells "
@@ -140,17 +192,55 @@ class AuditSubmission(_UsesRecord):
         for index, cell in enumerate(nb.cells):
             gid = cell.metadata.get("nbgrader", {}).get("grade_id")
             locked = gid in source_cells and source_cells[gid][0]
-            if locked and utils.compute_checksum(cell) != received.get(gid, source_cells[gid][1]):
+            received = (released_meta.get(gid) or {}).get("checksum", None)
+            if locked and utils.compute_checksum(cell) != (received or source_cells[gid][1]):
                 flags.append(f"locked cell {gid!r} was edited; restored from the source")
             if cell.cell_type == "code":
                 (given_code if locked else student_code).append((f"cell {index + 1}", _text(cell)))
         self._restore_missing(nb, order, source_cells, points, solutions, set(seen), flags)
-        flags.extend(scan_cells(student_code, [src for _, src in given_code]))
+        self.record.graded = set(points)
+        flags.extend(scan_cells(student_code, [src for _, src in given_code],
+                                allowed=self._course_modules(released_meta)))
         return nb, resources
+
+    def _course_modules(self, released_meta):
+        """Modules the course itself uses: the released notebooks' imports and the
+        Python files released with them (``rnncheck``)."""
+        import os
+        names = set()
+        folder = self.release_dir
+        if folder and os.path.isdir(folder):
+            for entry in sorted(os.listdir(folder)):
+                if entry.endswith(".py"):
+                    names.add(entry[:-3])
+                elif entry.endswith(".ipynb"):
+                    names |= imported_modules(self._code_cells(os.path.join(folder, entry)))
+        return names
+
+    @staticmethod
+    def _code_cells(path):
+        try:
+            with open(path, encoding="utf-8") as f:
+                nb = json.load(f)
+        except (OSError, ValueError):
+            return []
+        return ["".join(c["source"]) if isinstance(c.get("source"), list) else c.get("source", "")
+                for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+
+    @staticmethod
+    def _drop_steering_tags(cell, index, flags):
+        tags = cell.metadata.get("tags")
+        if not isinstance(tags, list):
+            return
+        bad = [t for t in tags if t in _STEERING_TAGS]
+        if bad:
+            cell.metadata["tags"] = [t for t in tags if t not in _STEERING_TAGS]
+            flags.append(f"cell {index + 1} is tagged {', '.join(map(repr, bad))}; tag removed "
+                         "(the grader runs every cell)")
 
     @staticmethod
     def _released(release_dir, notebook):
-        """``(grade_id, checksum)`` of the released notebook's cells, in order."""
+        """``(grade_id, {"checksum", "metadata"})`` of the released notebook's cells."""
         import os
         path = os.path.join(release_dir, f"{notebook}.ipynb")
         try:
@@ -158,8 +248,13 @@ class AuditSubmission(_UsesRecord):
                 released = json.load(f)
         except (OSError, ValueError):
             return []
-        metas = [c.get("metadata", {}).get("nbgrader") for c in released["cells"]]
-        return [(m.get("grade_id"), m.get("checksum")) for m in metas if m]
+        out = []
+        for c in released["cells"]:
+            m = c.get("metadata", {})
+            if m.get("nbgrader"):
+                out.append((m["nbgrader"].get("grade_id"),
+                            {"checksum": m["nbgrader"].get("checksum"), "metadata": m}))
+        return out
 
     @staticmethod
     def _restore_missing(nb, order, source_cells, points, solutions, present, flags):
@@ -189,34 +284,23 @@ class AuditSubmission(_UsesRecord):
             present.add(gid)
 
 
-_PRELUDE = r'''
-def __rnngrade_collect__(grade_id):
-    """Run the grader's hidden cases on this notebook's functions; save the answers."""
-    import os as _os
-    import numpy as _np
-    folder = _os.path.join(__RNNGRADE_IN__, grade_id)
-    answers = _os.path.join(__RNNGRADE_OUT__, grade_id)
-    _os.makedirs(answers, exist_ok=True)
-    code = compile(__rnngrade_kernels__[grade_id], "<hidden test>", "exec")
-    for name in sorted(_os.listdir(folder)):
-        if not (name.startswith("case") and name.endswith(".npz")):
-            continue
-        k = name[4:-4]
-        try:
-            with _np.load(_os.path.join(folder, name), allow_pickle=False) as data:
-                case = {key: (data[key].item() if data[key].ndim == 0 else data[key])
-                        for key in data.files}
-            env = dict(globals())
-            env.update(case)
-            exec(code, env)
-            answer = {str(n): _np.asarray(v, dtype=float) for n, v in dict(env["answer"]).items()}
-            _np.savez(_os.path.join(answers, "answer%%s.npz" %% k), **answer)
-        except Exception as e:
-            with open(_os.path.join(answers, "answer%%s.err" %% k), "w") as f:
-                f.write(("%%s: %%s" %% (type(e).__name__, e))[:300])
+_PRELUDE = r"""import builtins as _rnngrade_builtins
+_rnngrade_private = {"__name__": "rnngrade_collector",
+                     "__builtins__": dict(vars(_rnngrade_builtins))}
+exec(compile(%(source)s, "<rnngrade collector>", "exec"), _rnngrade_private)
+__rnngrade_collect__ = _rnngrade_private["make_collector"](
+    globals(), __RNNGRADE_IN__, __RNNGRADE_OUT__, %(kernels)s)
+del _rnngrade_builtins, _rnngrade_private
+"""
 
-__rnngrade_kernels__ = %(kernels)s
-'''
+
+def _prelude(kernels):
+    """The first cell of the graded notebook: the collector, set up in a private
+    namespace before any student code runs (see :mod:`autograder.collector`)."""
+    from . import collector
+    with open(collector.__file__, encoding="utf-8") as f:
+        source = f.read()
+    return _PRELUDE % {"source": repr(source), "kernels": json.dumps(kernels)}
 
 
 def _npz_bytes(case):
@@ -230,40 +314,74 @@ def _npz_bytes(case):
     return buf.getvalue()
 
 
+def _fresh_id(taken):
+    while True:
+        new = uuid.uuid4().hex
+        if new not in taken:
+            taken.add(new)
+            return new
+
+
 class InjectChallenges(_UsesRecord):
-    """Swap each hidden-test block for a collector cell and write the challenge inputs."""
+    """Swap each hidden-test block for a collector cell and write the challenge inputs.
+
+    The test cells are the course's graded cells that have a challenge (by grade id,
+    never by what the submission's metadata claims). The grader remembers its own
+    cells by fresh random ids in ``resources['rnngrade']['injected']``: nothing a
+    submission can write marks a cell as the grader's.
+    """
 
     def preprocess(self, nb, resources):
         record = self.record
         challenges = load(record.assignment)
-        inputs = resources.setdefault("rnngrade", {}).setdefault("inputs", {})
+        grading = resources.setdefault("rnngrade", {})
+        inputs = grading.setdefault("inputs", {})
+        injected = grading.setdefault("injected", {})
+        counts = grading.setdefault("counts", {})
+        taken = {c.get("id") for c in nb.cells}
         cells = []
         kernels = {}
+        graded = getattr(record, "graded", None)
         for cell in nb.cells:
             gid = _grade_id(cell)
-            is_test = cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")
-            if is_test and gid in challenges:
+            is_test = (cell.cell_type == "code" and gid in challenges
+                       and (gid in graded if graded is not None
+                            else cell.metadata.get("nbgrader", {}).get("grade")))
+            cells.append(cell)
+            if is_test and gid not in kernels:
                 cell.source = HIDDEN.sub(HIDDEN_PLACEHOLDER + "\n", _text(cell)).rstrip()
-                cells.append(cell)
                 challenge = challenges[gid]
                 cases = draw_cases(challenge, record.student, record.assignment)
                 record.cases[gid] = cases
-                kernels[gid] = challenge.kernel
+                kernels[gid] = [challenge.kernel, len(cases)]
+                counts[gid] = len(cases)
                 for k, case in enumerate(cases):
                     inputs[f"{gid}/case{k:02d}.npz"] = _npz_bytes(case)
-                cells.append(new_code_cell(f"__rnngrade_collect__({gid!r})",
-                                           metadata={_MARK: {"collector": gid}}))
-            else:
-                cells.append(cell)
-        prelude = _PRELUDE % {"kernels": json.dumps(kernels, indent=1)}
-        cells.insert(0, new_code_cell(prelude, metadata={_MARK: {"prelude": True}}))
+                collector = new_code_cell(f"__rnngrade_collect__({gid!r})")
+                collector["id"] = _fresh_id(taken)
+                injected[collector["id"]] = ("collector", gid)
+                cells.append(collector)
+        prelude = new_code_cell(_prelude(kernels))
+        prelude["id"] = _fresh_id(taken)
+        injected[prelude["id"]] = ("prelude", None)
+        cells.insert(0, prelude)
         nb.cells = cells
         return nb, resources
 
 
-def _load_answer(data):
-    with np.load(io.BytesIO(data), allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+def _answer(entry, collector):
+    """One case's answer for :func:`judge`: a dict of arrays, or a grader-made phrase."""
+    if entry is None:
+        return _missing_reason(collector)
+    kind, value = entry
+    if kind == "err":
+        return f"raised {value}"
+    if kind == "refused":
+        return f"answer not used: {value}"
+    try:
+        return decode_npz(value)
+    except AnswerRefused as e:
+        return f"answer not used: {e}"
 
 
 class JudgeChallenges(_UsesRecord):
@@ -274,37 +392,31 @@ class JudgeChallenges(_UsesRecord):
         grading = resources.get("rnngrade", {})
         record.faults.extend(grading.get("faults", []))
         outputs = grading.get("outputs", {})
+        injected = grading.get("injected", {})
         challenges = load(record.assignment)
         kept = []
         collectors = {}
         for cell in nb.cells:
-            mark = cell.metadata.get(_MARK, {})
-            if mark.get("prelude"):
-                continue
-            if "collector" in mark:
-                collectors[mark["collector"]] = cell
-                continue
-            kept.append(cell)
+            role = injected.get(cell.get("id"))
+            if role is None:
+                kept.append(cell)
+            elif role[0] == "collector":
+                collectors[role[1]] = cell
         nb.cells = kept
         for cell in nb.cells:
             gid = _grade_id(cell)
-            if gid not in record.cases:
+            if gid not in record.cases or gid in record.verdicts:
                 continue
             cases = record.cases[gid]
-            answers = []
             collector = collectors.get(gid)
+            answers = []
             for k in range(len(cases)):
-                base = f"{gid}/answer{k:02d}"
-                if base + ".npz" in outputs:
-                    try:
-                        answers.append(_load_answer(outputs[base + ".npz"]))
-                    except Exception as e:  # noqa: BLE001 -- unreadable answer file
-                        answers.append(f"unreadable answer ({type(e).__name__})")
-                elif base + ".err" in outputs:
-                    answers.append(outputs[base + ".err"].decode("utf-8", "replace"))
-                else:
-                    answers.append(_missing_reason(collector))
+                answer = _answer(outputs.get(f"{gid}/{k}"), collector)
+                if isinstance(answer, str) and answer.startswith("answer not used"):
+                    record.faults.append(f"{gid}: hidden case {k + 1} {answer}")
+                answers.append(answer)
             verdict = judge(challenges[gid], cases, answers)
+            del answers
             record.verdicts[gid] = verdict
             visible_ok = not any(o.get("output_type") == "error" for o in cell.outputs)
             if visible_ok and not verdict.passed and cell.outputs is not None:
@@ -320,7 +432,7 @@ def _missing_reason(collector):
         return "the hidden test never ran"
     for o in collector.get("outputs", []):
         if o.get("output_type") == "error":
-            return f"the hidden test could not run ({o.get('ename')})"
+            return "the hidden test could not run"
     return "the hidden test produced no answer (the kernel stopped before it)"
 
 

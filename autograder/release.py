@@ -1,6 +1,9 @@
 """``release``: generate the student versions of assignments with nbgrader.
 
-nbgrader's ``generate_assignment`` strips the solution regions (leaving the
+Each assignment's one source, ``solutions/<name>/<name>.md``, is first turned into the
+nbgrader source folder ``<course>/source/<name>/`` (notebook, ``rnncheck.py`` and the
+folder's data files; see :mod:`autograder.authoring`). nbgrader's ``generate_assignment``
+then strips the solution regions (leaving the
 ``NotImplementedError`` stub) and the hidden tests, records every cell in the
 gradebook, and copies the assignment's other files (``rnncheck.py``). We then refuse
 the release if any solution or hidden-test line survived, and zip each assignment for
@@ -11,7 +14,9 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+from datetime import timezone
 
+from .authoring import write_source
 from .course import HIDDEN_BLOCK, SOLUTION_BLOCK, CourseError, read_notebook_json
 from .challenge import load as load_challenges
 
@@ -41,8 +46,7 @@ def secret_lines(source_nb):
 
 def release_leaks(course, assignment):
     """Solution or hidden-test lines found anywhere in the released notebooks."""
-    source = read_notebook_json(course.config.CourseDirectory.source_directory
-                                + f"/{assignment}/{assignment}.ipynb")
+    source = read_notebook_json(course.path("source", assignment, f"{assignment}.ipynb"))
     secrets = secret_lines(source)
     leaks = []
     for nb in course.path("release", assignment).glob("*.ipynb"):
@@ -56,8 +60,7 @@ def release_leaks(course, assignment):
 
 def _check_grade_cells(course, assignment):
     """Every autograded test cell of the source must have a hidden challenge."""
-    source = read_notebook_json(course.config.CourseDirectory.source_directory
-                                + f"/{assignment}/{assignment}.ipynb")
+    source = read_notebook_json(course.path("source", assignment, f"{assignment}.ipynb"))
     challenges = load_challenges(assignment)
     for cell in source["cells"]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
@@ -65,15 +68,13 @@ def _check_grade_cells(course, assignment):
             gid = meta.get("grade_id")
             if gid not in challenges:
                 raise CourseError(f"{assignment}: test cell {gid!r} has no hidden challenge "
-                                  f"in autograder/challenges/{assignment}.py")
+                                  f"in solutions/{assignment}/hidden.py")
 
 
 def _set_due(course, assignment, due):
-    from nbgrader.utils import parse_utc
-    try:
-        when = parse_utc(due)
-    except Exception:  # noqa: BLE001 -- dateutil raises several types
-        raise CourseError(f"--due {due!r} is not a date; use e.g. '2026-12-01 23:59 UTC'") from None
+    """Record ``due`` (an aware datetime, see :func:`autograder.deadlines.parse_due`)."""
+    # nbgrader stores naive UTC times.
+    when = due.astimezone(timezone.utc).replace(tzinfo=None)
     with course.gradebook() as gb:
         gb.update_or_create_assignment(assignment, duedate=when)
 
@@ -101,10 +102,18 @@ def publish(course, assignments, target, log=print):
 
 
 def release(course, assignments, due=None, log=print):
-    """Generate, verify and zip the student versions of ``assignments``."""
+    """Generate, verify and zip the student versions of ``assignments``.
+
+    ``due`` is an aware datetime or a string that :func:`autograder.deadlines.parse_due`
+    accepts (parsed before anything is written).
+    """
+    if isinstance(due, str):
+        from .deadlines import parse_due
+        due = parse_due(due)
     course.write_nbgrader_config()
     for assignment in assignments:
         course.check_assignment(assignment)
+        write_source(assignment, course.path("source", assignment))
         _check_grade_cells(course, assignment)
         if due:
             _set_due(course, assignment, due)

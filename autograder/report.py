@@ -47,7 +47,7 @@ def report(course, log=print):
     import matplotlib.pyplot as plt
 
     assignments, students, maxima, subs, cells = collect_rows(course)
-    graded = [r for r in subs if r["status"] == "graded"]
+    graded = [r for r in subs if r["status"] in ("graded", "pending")]
     if not graded:
         raise CourseError("nothing has been graded yet; run `grade` first")
     out = course.path("reports")
@@ -57,7 +57,7 @@ def report(course, log=print):
         rows = [r for r in graded if r["assignment"] == a]
         if not rows:
             continue
-        failed_to_grade = sum(1 for r in subs if r["assignment"] == a and r["status"] != "graded")
+        failed_to_grade = sum(1 for r in subs if r["assignment"] == a and r["status"] == "failed")
         flagged = sum(1 for r in subs if r["assignment"] == a and r["flags"])
         fails, totals = defaultdict(int), defaultdict(int)
         for c in cells:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import pwd
@@ -16,7 +17,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO / "autograder" / "samples"
 DUE = "2026-11-01 23:59 UTC"
 
 
@@ -31,13 +31,27 @@ def cli(*args, check=True, timeout=600, env=None):
     return proc
 
 
+_SAMPLES = []
+
+
+def samples_dir():
+    """The demo submissions of ``make samples`` (ex02_tdnn, ex05_elman), written once per
+    test session from a fresh release into a temporary folder."""
+    if not _SAMPLES:
+        from autograder.demo import write_samples
+        out = Path(tempfile.mkdtemp(prefix="rnngrade-samples-"))
+        atexit.register(shutil.rmtree, out, ignore_errors=True)
+        _SAMPLES.append(write_samples(out, log=lambda *_: None))
+    return _SAMPLES[0]
+
+
 def make_course(root, db=None, assignments=("ex02_tdnn",), samples=True):
-    """Release ``assignments`` into ``root`` and collect the shipped samples."""
+    """Release ``assignments`` into ``root`` and collect the demo submissions."""
     db_args = ["--db", db] if db else []
     cli("release", "--course", root, *db_args, "--due", DUE, *assignments)
     if samples:
         for a in assignments:
-            cli("collect", "--course", root, *db_args, a, SAMPLES / a)
+            cli("collect", "--course", root, *db_args, a, samples_dir() / a)
     return root
 
 

@@ -1,6 +1,6 @@
 """The instructor pipeline end to end, through the CLI, as an instructor runs it.
 
-* the shipped samples score the expected table; feedback exists and hides the hidden
+* the demo submissions score the expected table; feedback exists and hides the hidden
   tests; the CSVs parse with the expected columns; the report has its plots;
 * two workers give exactly the gradebook one worker gives;
 * kill -9 in the middle of `grade`, run it again: nothing graded is regraded, nothing
@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -26,7 +27,7 @@ import pytest
 
 from autograder.course import Course
 from autograder.ledger import Ledger
-from conftest import REPO, SAMPLES, cli, make_course, wait_for
+from conftest import REPO, cli, make_course, samples_dir, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 
@@ -69,62 +70,128 @@ def read_csv(path):
         return list(csv.reader(f))
 
 
-# -- end to end -------------------------------------------------------------------------------
+# -- end to end ---------------------------------------------------------------------------------
+
+ROSTER = """Student,ID,SIS User ID,SIS Login ID,Section,ex02_tdnn: time-delay networks (4242),Unrelated quiz (777)
+    Points Possible,,,,,11,5
+"Lovelace, Ada",ada,S001,ada@uni.example,Mon,,
+"Babbage, Charles",babbage,S002,babbage@uni.example,Mon,,
+"Curie, Marie",curie,S003,curie@uni.example,Tue,,
+"Darwin, Charles",darwin,S004,darwin@uni.example,Tue,,
+"Euler, Leonhard",euler,S005,euler@uni.example,Mon,,
+"Fermi, Enrico",fermi,S006,fermi@uni.example,Tue,,
+"Gauss, Carl",gauss,S007,gauss@uni.example,Mon,,
+"Hopper, Grace",hopper,S008,hopper@uni.example,Tue,,
+"Student, Test",999,,,,,
+"""
+# 10% per started day after 10 minutes of grace, at most 50%; fermi (34.3 h late on both)
+# loses 20% on ex02 and has a 48 h extension on ex05.
+LATE = {("ex02_tdnn", "fermi"): (10, 8, 20)}
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    root = tmp_path_factory.mktemp("demo") / "course"
+    base = tmp_path_factory.mktemp("demo")
+    root = base / "course"
     make_course(root, assignments=tuple(EXPECTED))
+    (base / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    roster = cli("roster", "--course", root, base / "roster.csv")
+    cli("late-policy", "--course", root, "--percent", "10", "--per", "day", "--cap", "50",
+        "--grace", "10")
+    cli("extend", "--course", root, "ex05_elman", "fermi", "--hours", "48")
     graded = cli("grade", "--course", root, "--workers", "2")
     cli("feedback", "--course", root)
-    exported = cli("export", "--course", root)
+    exported = cli("export", "--course", root, "--canvas-column",
+                   "ex05_elman=Elman networks (4545)")
     cli("report", "--course", root)
-    return root, graded, exported
+    return root, graded, exported, roster
 
 
 def test_scores_equal_the_expected_table(demo):
-    root, graded, _ = demo
+    root, graded, _, _ = demo
     assert totals(root) == EXPECTED
     assert "12 graded" in graded.stdout and "2 failed" in graded.stdout
     assert "not valid JSON" in graded.stdout
 
 
-def test_grades_csv_is_ready_for_the_lms(demo):
-    root, _, exported = demo
+def test_roster_names_reach_nbgrader(demo):
+    root, _, _, roster = demo
+    assert roster.stdout.strip() == (f"imported 8 student(s) from {root.parent / 'roster.csv'}; "
+                                     "Canvas columns: ex02_tdnn -> ex02_tdnn: time-delay "
+                                     "networks (4242)")
+    with Course(root).gradebook() as gb:
+        ada = gb.find_student("ada")
+        assert (ada.first_name, ada.last_name, ada.email) == ("Ada", "Lovelace", "ada@uni.example")
+        assert gb.find_student("hopper").last_name == "Hopper"
+        assert "999" not in {s.id for s in gb.students}
+
+
+def test_canvas_csv_has_canvas_columns_and_late_scores(demo):
+    root, _, exported, _ = demo
     rows = read_csv(root / "exports" / "grades.csv")
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
-                       "ex02_tdnn", "ex05_elman"]
-    assert rows[1][0] == "Points Possible" and rows[1][5:] == ["11", "12"]
-    body = {r[1]: r[5:] for r in rows[2:]}
+                       "ex02_tdnn: time-delay networks (4242)", "Elman networks (4545)"]
+    assert rows[1] == ["Points Possible", "", "", "", "", "11", "12"]
+    body = {r[1]: r for r in rows[2:]}
+    assert body["ada"][:5] == ["Lovelace, Ada", "ada", "S001", "ada@uni.example", "Mon"]
     for a_index, a in enumerate(EXPECTED):
         for s, score in EXPECTED[a].items():
-            assert body[s][a_index] == ("" if score is None else f"{score:g}"), (a, s)
+            if (a, s) in LATE:
+                score = LATE[(a, s)][1]
+            assert body[s][5 + a_index] == ("" if score is None else f"{score:g}"), (a, s)
+    # failed (gauss) and not submitted (hopper): both empty, never 0
+    assert body["hopper"][5:] == ["", ""] and body["gauss"][5:] == ["", ""]
     assert exported.stdout.startswith("Student,ID,")
+    assert "awaiting hand grading" in exported.stderr
 
 
-def test_detail_csvs_tell_failures_from_zeros(demo):
-    root, _, _ = demo
+def test_gradescope_csv(demo):
+    root, _, _, _ = demo
+    rows = read_csv(root / "exports" / "gradescope_ex02_tdnn.csv")
+    assert rows[0] == ["Name", "Email", "SID", "Score"]
+    by = {r[2]: r for r in rows[1:]}
+    assert by["S001"] == ["Ada Lovelace", "ada@uni.example", "S001", "10"]
+    assert by["S006"] == ["Enrico Fermi", "fermi@uni.example", "S006", "8"]
+    assert by["S007"][3] == "" and by["S008"][3] == ""
+    assert len(rows) == 1 + 8
+
+
+def test_detail_csvs_tell_failed_pending_and_missing_apart(demo):
+    root, _, _, _ = demo
     subs = read_csv(root / "exports" / "submissions.csv")
     header, rows = subs[0], subs[1:]
-    assert header == ["assignment", "student", "status", "reason", "score", "max_score",
-                      "late_penalty", "seconds_late", "faults", "flags"]
+    assert header == ["assignment", "student", "name", "status", "reason", "score", "raw_score",
+                      "max_score", "seconds_late", "extension_hours", "late_penalty_percent",
+                      "lms_late", "pending", "faults", "flags"]
     by = {(r[0], r[1]): dict(zip(header, r)) for r in rows}
     assert by[("ex02_tdnn", "gauss")]["status"] == "failed"
     assert "not valid JSON" in by[("ex02_tdnn", "gauss")]["reason"]
+    assert by[("ex02_tdnn", "hopper")]["status"] == "not submitted"
     assert by[("ex02_tdnn", "euler")]["status"] == "graded" and by[("ex02_tdnn", "euler")]["score"] == "0"
-    assert float(by[("ex02_tdnn", "fermi")]["seconds_late"]) > 0
+    ada = by[("ex02_tdnn", "ada")]
+    assert (ada["status"], ada["pending"], ada["name"]) == ("pending", "written_width",
+                                                           "Ada Lovelace")
+    fermi = by[("ex02_tdnn", "fermi")]
+    assert (fermi["seconds_late"], fermi["late_penalty_percent"], fermi["raw_score"],
+            fermi["score"]) == ("123360", "20", "10", "8")
+    fermi5 = by[("ex05_elman", "fermi")]
+    assert (fermi5["extension_hours"], fermi5["seconds_late"], fermi5["late_penalty_percent"],
+            fermi5["score"]) == ("48", "0", "0", "11")
     assert float(by[("ex02_tdnn", "ada")]["seconds_late"]) == 0
     cells = read_csv(root / "exports" / "grade_cells.csv")
     assert cells[0] == ["assignment", "student", "grade_id", "score", "max_score",
-                        "auto_score", "manual_score", "verdict", "reason"]
+                        "auto_score", "manual_score", "status", "verdict", "reason"]
     curie = [r for r in cells[1:] if r[:3] == ["ex02_tdnn", "curie", "tdnn_backward_W"]][0]
-    assert curie[7] == "failed" and "relative error" in curie[8]
+    assert curie[7:9] == ["graded", "failed"] and "relative error" in curie[9]
+    written = [r for r in cells[1:] if r[:3] == ["ex02_tdnn", "ada", "written_width"]][0]
+    assert written[3] == "" and written[7] == "pending"
 
 
 def test_feedback_exists_and_hides_hidden_tests(demo):
-    root, _, _ = demo
+    root, _, _, _ = demo
     from autograder.challenge import load
-    secrets = ["BEGIN HIDDEN TESTS", "autograder.hidden", "__rnngrade", "rnngrade"]
+    secrets = ["BEGIN HIDDEN TESTS", "autograder.hidden", "__rnngrade", "rnngrade",
+               "Notes for the instructor"]
     for a in EXPECTED:
         for ch in load(a).values():
             secrets += [ln.strip() for ln in ch.kernel.splitlines() if len(ln.strip()) > 15]
@@ -135,14 +202,34 @@ def test_feedback_exists_and_hides_hidden_tests(demo):
             text = page.read_text(encoding="utf-8")
             for secret in secrets:
                 assert secret not in text, (page, secret)
+            if students[s] is not None:
+                assert '<script src="../../_static/mathjax/tex-svg-full.js" defer>' in text
+                assert not re.search(r"<script[^>]+src=\"https?:", text), page
+    assert (root / "feedback" / "_static" / "mathjax" / "tex-svg-full.js").is_file()
     curie = (root / "feedback" / "curie" / "ex02_tdnn" / "ex02_tdnn.html").read_text()
     assert "Grading summary" in curie and "relative error" in curie
     gauss = (root / "feedback" / "gauss" / "ex02_tdnn" / "ex02_tdnn.html").read_text()
     assert "could not be graded" in gauss and "not valid JSON" in gauss
+    fermi = (root / "feedback" / "fermi" / "ex02_tdnn" / "ex02_tdnn.html").read_text()
+    assert "Submitted 34.3 h after the due date" in fermi
+    assert "10% off per started day late after a grace period of 10 minutes, at most 50%" in fermi
+    assert "Penalty: <strong>20%</strong> of the score" in fermi
+    fermi5 = (root / "feedback" / "fermi" / "ex05_elman" / "ex05_elman.html").read_text()
+    assert "Submitted on time (your due date includes an extension of 48 h)" in fermi5
+
+
+@pytest.mark.browser
+def test_feedback_maths_is_typeset_offline(demo):
+    root, _, _, _ = demo
+    page = root / "feedback" / "ada" / "ex02_tdnn" / "ex02_tdnn.html"
+    dom = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                          "--virtual-time-budget=10000", "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    assert dom.count("<mjx-container") >= 3
 
 
 def test_report_has_its_plots(demo):
-    root, _, _ = demo
+    root, _, _, _ = demo
     page = (root / "reports" / "report.html").read_text()
     from PIL import Image
     for a in EXPECTED:
@@ -314,7 +401,7 @@ CANVAS = {"ada": "lovelaceada_1001_5001_ex02_tdnn.ipynb",
 def _canvas_zip(path, extra=()):
     with zipfile.ZipFile(path, "w") as z:
         for s, name in CANVAS.items():
-            z.write(SAMPLES / "ex02_tdnn" / s / "ex02_tdnn.ipynb", name)
+            z.write(samples_dir() / "ex02_tdnn" / s / "ex02_tdnn.ipynb", name)
         for name in extra:
             z.writestr(name, "{}")
     return path
@@ -325,15 +412,13 @@ def test_collect_a_canvas_zip_and_grade_it(tmp_path):
     out = cli("collect", "--course", root, "ex02_tdnn", _canvas_zip(tmp_path / "canvas.zip"))
     assert "3 student(s) (1 marked late by the LMS)" in out.stdout
     assert (root / "submitted" / "1001" / "ex02_tdnn" / "ex02_tdnn.ipynb").is_file()
-    assert (root / "submitted" / "1006" / "ex02_tdnn" / "ex02_tdnn-1.ipynb").is_file()
+    # Canvas's "-1" of a resubmission is dropped: the notebook has its expected name.
+    assert [p.name for p in (root / "submitted" / "1006" / "ex02_tdnn").iterdir()] \
+        == ["ex02_tdnn.ipynb"]
     cli("grade", "--course", root, "--quiet")
     assert totals(root) == {"ex02_tdnn": {"1001": 10, "1003": 3, "1006": 10}}
     rows, _ = snapshot(root)
     assert rows[("ex02_tdnn", "1006")][0] == "graded"
-    ledger = Ledger(Course(root).db_url)
-    flags = {r["student"]: r["details"]["flags"] for r in ledger.rows()}
-    ledger.dispose()
-    assert any("ex02_tdnn-1.ipynb" in f for f in flags["1006"])
 
 
 def test_collect_refuses_unmatched_names_and_imports_nothing(tmp_path):
@@ -365,14 +450,14 @@ def test_missing_course_directory(tmp_path):
     for cmd in ("grade", "feedback", "export", "report"):
         _one_line_error(cli(cmd, "--course", tmp_path / "nope", check=False),
                         "does not exist", "release --course")
-    _one_line_error(cli("collect", "--course", tmp_path / "nope", "ex02_tdnn", SAMPLES / "ex02_tdnn",
-                        check=False), "does not exist")
+    _one_line_error(cli("collect", "--course", tmp_path / "nope", "ex02_tdnn",
+                        samples_dir() / "ex02_tdnn", check=False), "does not exist")
 
 
 def test_unknown_assignment(tmp_path):
     root = make_course(tmp_path / "course", samples=False)
     for args in (("grade", "ex99_nothing"), ("release", "ex99_nothing"),
-                 ("collect", "ex99_nothing", SAMPLES / "ex02_tdnn")):
+                 ("collect", "ex99_nothing", samples_dir() / "ex02_tdnn")):
         _one_line_error(cli(args[0], "--course", root, *args[1:], check=False),
                         "unknown assignment 'ex99_nothing'", "ex02_tdnn")
 
@@ -387,7 +472,7 @@ def test_unreachable_database(tmp_path):
 def test_grading_before_release_and_feedback_before_grading(tmp_path):
     root = tmp_path / "course"
     cli("release", "--course", root, "ex05_elman")
-    shutil.copytree(SAMPLES / "ex02_tdnn" / "ada", root / "submitted" / "ada" / "ex02_tdnn")
+    shutil.copytree(samples_dir() / "ex02_tdnn" / "ada", root / "submitted" / "ada" / "ex02_tdnn")
     _one_line_error(cli("grade", "--course", root, check=False), "never released", "release")
     for cmd in ("feedback", "report"):
         _one_line_error(cli(cmd, "--course", root, check=False), "run `grade` first")

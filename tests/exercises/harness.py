@@ -8,14 +8,17 @@ autograded notebooks (to read the visible tests' messages).
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.course import SOLUTIONS, Course
+from autograder.authoring import apply_bug, load_bugs, source_notebook as _source
+from autograder.course import Course
 from autograder.release import release
+
+__all__ = ["GradingRun", "Graded", "apply_bug", "load_bugs", "source_notebook", "cell_text",
+           "grade_cells", "student_id"]
 
 
 def load(path):
@@ -23,7 +26,8 @@ def load(path):
 
 
 def source_notebook(assignment):
-    return load(SOLUTIONS / assignment / f"{assignment}.ipynb")
+    """The nbgrader source notebook built from the exercise's .md, as a JSON dict."""
+    return json.loads(json.dumps(_source(assignment)))
 
 
 def cell_text(cell):
@@ -38,22 +42,6 @@ def grade_cells(nb):
         if meta.get("grade") and cell["cell_type"] == "code":
             out[meta["grade_id"]] = meta["points"]
     return out
-
-
-def apply_bug(nb, replacements):
-    """Copy of ``nb`` with text replacements inside solution cells (each must match)."""
-    nb = copy.deepcopy(nb)
-    for old, new in replacements:
-        hits = 0
-        for cell in nb["cells"]:
-            if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-                text = cell_text(cell)
-                if old in text:
-                    hits += text.count(old)
-                    cell["source"] = text.replace(old, new)
-        if hits != 1:
-            raise AssertionError(f"bug replacement {old!r} matched {hits} times, expected once")
-    return nb
 
 
 @dataclass

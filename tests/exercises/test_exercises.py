@@ -9,13 +9,12 @@
 * the released notebooks contain no solution and no hidden-test code.
 """
 
-import importlib
-
 import pytest
 
 from autograder.course import source_assignments
 from autograder.release import release_leaks, secret_lines
-from harness import GradingRun, apply_bug, cell_text, grade_cells, source_notebook, student_id
+from harness import (GradingRun, apply_bug, cell_text, grade_cells, load_bugs, source_notebook,
+                     student_id)
 
 ASSIGNMENTS = source_assignments()
 
@@ -24,13 +23,6 @@ pytestmark = pytest.mark.slow
 
 def test_there_are_exercises():
     assert ASSIGNMENTS, "solutions/ holds no assignment"
-
-
-def bugs_of(assignment):
-    try:
-        return importlib.import_module(f"bugs.{assignment}").BUGS
-    except ModuleNotFoundError:
-        return []
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -52,7 +44,7 @@ def test_assignment(assignment, tmp_path):
     assert stubs and all("raise NotImplementedError()" in cell_text(c) for c in stubs)
 
     # -- solution: full points; student version: zero ---------------------------------
-    bugs = bugs_of(assignment)
+    bugs = load_bugs(assignment)
     assert len(bugs) >= 2, f"{assignment} needs at least two typical-bug variants"
     run.submit("solution", source)
     run.submit("untouched", released)
