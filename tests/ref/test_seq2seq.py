@@ -39,14 +39,15 @@ def _batch(T, B, U, D=3, V=5, seed=0):
 
 
 CONFIGS = [("lstm", False), ("lstm", True), ("gru", False), ("gru", True)]
-SHAPES = [(4, 3, 4), (1, 1, 1), (2, 1, 3)]                         # (T, B, U)
+# (T, B, U): every configuration on a padded batch, then single steps and single sequences.
+GRADCHECKS = [(c, b, 4, 3, 4) for c, b in CONFIGS] + [
+    ("lstm", False, 1, 1, 1), ("gru", True, 1, 1, 1), ("lstm", True, 2, 1, 3)]
 
 
-@pytest.mark.parametrize("cell,bidirectional", CONFIGS)
-@pytest.mark.parametrize("T,B,U", SHAPES)
+@pytest.mark.parametrize("cell,bidirectional,T,B,U", GRADCHECKS)
 def test_backward_matches_central_differences(cell, bidirectional, T, B, U):
-    p = _model(cell, bidirectional)
-    x, targets, lengths = _batch(T, B, U)
+    p = _model(cell, bidirectional, H=2, V=4)
+    x, targets, lengths = _batch(T, B, U, V=4)
 
     def forward():
         return seq2seq.forward(x, targets, p, BOS, EOS, lengths)
