@@ -195,3 +195,33 @@ CHALLENGES = fixed_draws([
               _ref_encoder),
     Challenge("seq2seq_gradients", _whole_cases, _WHOLE, _ref_whole),
 ])
+
+
+# -- numbers embedded in the student notebook at release (@expected(name) in the .md) --
+
+def _notebook_dec_case():
+    """The notebook's _dec_case() (same draws, same order)."""
+    r = np.random.default_rng(1)
+    U, B, V, H, eos = 3, 2, 4, 3, 1
+    targets = r.integers(2, V, size=(U, B))
+    for col, end in enumerate(r.integers(0, U, size=B)):
+        targets[end:, col] = eos
+    targets[-1, 0] = eos
+    case = {"targets": targets, "bos": 0}
+    for name, shape in (("c", (B, H)), ("W_x", (H, V)), ("W_h", (H, H)), ("b", (H,)),
+                        ("W_o", (V, H)), ("b_o", (V,))):
+        case[name] = r.standard_normal(shape)
+    case["W_h"] /= np.sqrt(H)
+    case["b"] *= 0.3
+    case["b_o"] *= 0.3
+    return case
+
+
+def _notebook_ce():
+    targets = np.array([[2, 3], [1, 2], [1, 1], [1, 1]])
+    z = np.random.default_rng(3).standard_normal((4, 2, 4))
+    return seq2seq.sequence_loss(z, targets, 1)[0]
+
+
+EXPECTED = {"dec_logits": lambda: _ref_forward(_notebook_dec_case())["logits"],
+            "ce_loss": _notebook_ce}
