@@ -25,6 +25,7 @@ function body, so that the student stub is ``raise NotImplementedError()``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .course import SOLUTIONS, CourseError
@@ -80,6 +81,37 @@ def _nbgrader_meta(where, meta):
     return full
 
 
+_EXPECTED = re.compile(r"@expected\((\w+)\)")
+
+
+def _literal(value, where):
+    """A numpy literal that reads back exactly ``value`` (a float64 array or a number)."""
+    import numpy as np
+    array = np.asarray(value)
+    if array.dtype.kind not in "fiub":
+        raise CourseError(f"{where}: expected values must be numbers, got {array.dtype}")
+    if array.ndim == 0:
+        return repr(float(array))
+    return f"np.array({array.astype(np.float64).tolist()!r})"
+
+
+def _fill_expected(assignment, source, where, root):
+    """Replace every ``@expected(name)`` in ``source`` by the numbers of
+    ``EXPECTED[name]()`` in the exercise's hidden.py (computed with rnn_ref now, at
+    release, so that the student's notebook holds only numbers)."""
+    names = _EXPECTED.findall(source)
+    if not names:
+        return source
+    from .challenge import hidden_module
+    module = hidden_module(assignment, root)
+    table = getattr(module, "EXPECTED", {})
+    for name in names:
+        if name not in table:
+            raise CourseError(f"{where}: @expected({name}) is not in EXPECTED of "
+                              f"solutions/{assignment}/hidden.py")
+    return _EXPECTED.sub(lambda m: _literal(table[m.group(1)](), where), source)
+
+
 def source_notebook(assignment, root=SOLUTIONS):
     """The nbgrader source notebook of ``assignment`` (an nbformat NotebookNode)."""
     import jupytext
@@ -105,6 +137,7 @@ def source_notebook(assignment, root=SOLUTIONS):
         seen.add(gid)
         cell.metadata["nbgrader"] = meta
         cell["id"] = gid
+        cell.source = _fill_expected(assignment, cell.source, where, root)
         if cell.cell_type == "code" and meta["grade"]:
             if "BEGIN HIDDEN TESTS" in cell.source:
                 raise CourseError(f"{where}: write no hidden-test block; release adds it")

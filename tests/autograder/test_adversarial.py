@@ -380,13 +380,15 @@ threading.Thread(target=_swap_forever, daemon=True).start()
 """
 
 _FLOOD = """import numpy, os
-_savez = numpy.savez
+_savez, _flooded = numpy.savez, set()
 def _flood(path, **arrays):
     _savez(path, **arrays)
     folder = os.path.dirname(path)
-    for i in range(200):
-        with open(os.path.join(folder, "answer%05d.npz" % i), "wb") as f:
-            f.write(b"0" * 16384)
+    if folder not in _flooded:                       # a thousand strays per folder
+        _flooded.add(folder)
+        for i in range(1000):
+            with open(os.path.join(folder, "answer%05d.npz" % i), "wb") as f:
+                f.write(b"0" * 4096)
     if folder.endswith("tdnn_forward"):
         with open(path, "wb") as f:                  # over the grader's per-file bound
             f.write(bytes(8 * 2**20))

@@ -23,7 +23,7 @@ import pytest
 
 from autograder.course import Course, CourseError
 from autograder.ledger import Ledger
-from conftest import REPO, _free_port, _pg_bin, cli, make_course, wait_for
+from conftest import REPO, _free_port, _pg_bin, cli, make_course, samples_dir, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 
@@ -112,7 +112,7 @@ def test_postgresql_outages_lose_no_grade(tmp_path, server):
     root = tmp_path / "course"
     cli("release", "--course", root, "--db", db, "--due", "2026-11-01 23:59 UTC", "ex02_tdnn")
     # The course remembers its database: no --db from here on.
-    cli("collect", "--course", root, "ex02_tdnn", REPO / "autograder" / "samples" / "ex02_tdnn")
+    cli("collect", "--course", root, "ex02_tdnn", samples_dir() / "ex02_tdnn")
     assert not (root / "gradebook.db").exists()
     other = cli("export", "--course", root, "--db", f"sqlite:///{tmp_path}/other.db", check=False)
     assert other.returncode == 2 and "this course's gradebook is postgresql://postgres@" \

@@ -127,7 +127,7 @@ def probe(tmp_path_factory):
         (work / name).write_text(HIJACK)
     hidden = [str(REPO), str(Path(sys.prefix)), str(course), str(work)]
     code = (f"REPO = {str(REPO)!r}\n"
-            f"SOLUTION = {str(SOLUTIONS / 'ex02_tdnn' / 'ex02_tdnn.ipynb')!r}\n"
+            f"SOLUTION = {str(SOLUTIONS / 'ex02_tdnn' / 'ex02_tdnn.md')!r}\n"
             f"GRADEBOOK = {str(course / 'gradebook.db')!r}\n"
             f"HIDDEN = {hidden!r}\n" + PROBE)
     limits = Limits(memory_mb=1024, processes=64, file_size_mb=16, tmp_mb=32, workdir_mb=32,

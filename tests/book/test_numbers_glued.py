@@ -46,12 +46,14 @@ ALLOWED: dict[str, dict[str, tuple[str, str]]] = {
         "1.5": ("setting", "the feedback weight w_y = 1.5 of the third curve"),
         "0.05": ("setting", "standard deviation of the innovations of the data"),
         "0.9": ("setting", "the feedback weight w_y = 0.9"),
+        "0.1": ("setting", "the step of the slider values stored in the site"),
     },
     "04_jordan.md": {
         "10^-10": ("fact", "rounding noise of central differences with eps = 1e-6 "
                            "(rnn_ref.gradcheck)"),
         "0.9": ("setting", "the decay mu = 0.9"),
         "0.35": ("arithmetic", "0.9 ** 10"),
+        "0.05": ("setting", "the step of the decay slider"),
     },
     "06_rnn.md": {
         "0.5": ("arithmetic", "1 / (1 + math.exp(0))"),
