@@ -92,25 +92,30 @@ RAW_TEX_REPORT = r"""() => {
   return raw;
 }"""
 
-# Display equations wider than their column, or wide enough to run under their number
-# (MathJax centres the equation; sphinx floats the number at the right edge).
+# Display equations wider than their column, or running under their equation number
+# (sphinx floats the number at the right; an equation too wide for the room beside it
+# slides under it and is hidden there).
 EQUATIONS_REPORT = r"""() => {
   const out = [];
   document.querySelectorAll('div.math').forEach(div => {
     const math = div.querySelector('mjx-container mjx-math');
     if (!math) return;
-    const w = math.getBoundingClientRect().width;
+    const m = math.getBoundingClientRect();
+    const d = div.getBoundingClientRect();
     const eqno = div.querySelector('span.eqno');
-    const nw = eqno ? eqno.getBoundingClientRect().width : 0;
-    const avail = div.clientWidth;
-    if (eqno ? w + 2 * nw > avail + 1 : w > avail + 1) {
+    const n = eqno ? eqno.getBoundingClientRect() : null;
+    const overflow = m.width > d.width + 1 || m.left < d.left - 1 || m.right > d.right + 1;
+    const under = n !== null && n.width > 0 && m.right > n.left + 1 && m.left < n.right - 1
+                  && m.bottom > n.top + 1 && m.top < n.bottom - 1;
+    if (overflow || under) {
       let tex = '';
       try {
         const items = MathJax.startup.document.getMathItemsWithin(div);
         tex = items.length ? items[0].math : '';
       } catch (err) {}
       out.push({number: eqno ? eqno.textContent.replace('#', '').trim() : null,
-                width: Math.round(w), numberWidth: Math.round(nw), column: avail,
+                problem: overflow ? 'wider than the column' : 'runs under its number',
+                width: Math.round(m.width), column: Math.round(d.width),
                 tex: tex.replace(/\s+/g, ' ').trim().slice(0, 90)});
     }
   });
