@@ -60,7 +60,11 @@ def _digest(case):
     for k in sorted(case):
         v = case[k]
         h.update(k.encode())
-        h.update(v.tobytes() if isinstance(v, np.ndarray) else repr(v).encode())
+        if isinstance(v, np.ndarray):
+            h.update(f"{v.dtype}{v.shape}".encode())     # the same bytes in other shapes differ
+            h.update(v.tobytes())
+        else:
+            h.update(repr(v).encode())
     return h.hexdigest()
 
 
