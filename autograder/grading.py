@@ -126,10 +126,10 @@ def grade_one(course_root, db_url, assignment, student, force=False, sandbox=Tru
 
 def _grade_once(course_root, db_url, assignment, student, force, sandbox, limits,
                 prestart=False):
-    from .engines import share_engines
+    from . import speedups
     from .preprocessors import GradingRecord
 
-    share_engines()                          # nbgrader opens a dozen Gradebooks per notebook
+    speedups.install()                       # per-process caches under nbgrader
     course = None
     ledger = None
     try:
