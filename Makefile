@@ -10,10 +10,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: book assets test sysdeps install install-test kernel-env release samples grade-demo bench bench-book clean help
+.PHONY: book notebooks assets test sysdeps install install-test kernel-env release samples grade-demo bench bench-book clean help
 
 help:
 	@echo "make book        build the site into _build/html (creates .venv)"
+	@echo "make notebooks   regenerate the chapter notebooks book/NN_name.ipynb from the .md"
 	@echo "make test        run every test (installs test extras and Debian packages)"
 	@echo "make kernel-env  build .venv-kernel, the grading sandbox's Python (part of install)"
 	@echo "make release     generate the student notebooks from solutions/ with nbgrader"
@@ -37,7 +38,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 # numpy, matplotlib, ipykernel and nothing else (no torch, rnn_ref, nbgrader,
 # autograder). Created without pip; .venv's pip installs into it.
 KVENV := .venv-kernel
-$(KVENV)/.installed: requirements-kernel.txt $(VENV)/.installed
+$(KVENV)/.installed: requirements-kernel.txt | $(VENV)/.installed
 	rm -rf $(KVENV)
 	$(PYTHON) -m venv --without-pip $(KVENV)
 	$(BIN)/pip --python $(KVENV)/bin/python install --quiet -r requirements-kernel.txt
@@ -82,8 +83,18 @@ BOOK_FLAGS := -W -n --keep-going
 BOOK_ARGS  ?=
 # One BLAS thread: the chapters multiply small matrices, for which OpenBLAS's threads
 # cost more than they save (up to 50x slower on a busy 2-core machine).
-book: install assets book/assignments/.published
+book: install assets book/assignments/.published notebooks
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/jupyter-book build . $(BOOK_FLAGS) $(BOOK_ARGS)
+
+# Every chapter (MyST Markdown) has a notebook next to it, book/NN_name.ipynb, generated
+# by jupytext and committed: the launch buttons (Binder, JupyterHub, Colab) open the
+# notebook when one exists, and Colab cannot open Markdown. Sphinx ignores these copies
+# (exclude_patterns in _config.yml); tests/book/test_notebook_pairs.py keeps them in sync.
+CHAPTERS  := $(wildcard book/[0-9][0-9]_*.md)
+NOTEBOOKS := $(CHAPTERS:.md=.ipynb)
+$(NOTEBOOKS): book/%.ipynb: book/%.md | install
+	$(BIN)/jupytext --quiet --to ipynb --output $@ $<
+notebooks: $(NOTEBOOKS)
 
 # The book renders the student versions of the exercises (never the solutions): the
 # same `release` an instructor runs, into a build-only course, published into
@@ -121,7 +132,7 @@ samples: install
 
 # Grade the demo submissions with the SQLite gradebook, in the sandbox, and print the export.
 DEMO := _build/demo-course
-grade-demo: install sysdeps samples
+grade-demo: install sysdeps assets samples
 	rm -rf $(DEMO)
 	$(BIN)/python -m autograder release --course $(DEMO) --due "2026-11-01 23:59 UTC" ex02_tdnn ex05_elman
 	$(BIN)/python -m autograder collect --course $(DEMO) ex02_tdnn $(SAMPLES)/ex02_tdnn

@@ -15,9 +15,10 @@ carries its nbgrader role in one line, with only the keys that are not false::
 
 :func:`source_notebook` turns it into the nbgrader source notebook: the full nbgrader
 metadata (false keys and ``schema_version`` filled in), cell ids equal to the grade ids
-(so a release is byte-for-byte reproducible), and at the end of every autograded test
-cell the hidden-test call of :mod:`autograder.hidden`, built from the assignment and the
-grade id so that it cannot name the wrong test.
+(so a release is byte-for-byte reproducible), and in every autograded test cell a first
+line importing ``rnncheck`` (whose NameError hint then works after a kernel restart) and
+at the end the hidden-test call of :mod:`autograder.hidden`, built from the assignment and
+the grade id so that it cannot name the wrong test.
 
 Solution code sits between ``### BEGIN SOLUTION`` / ``### END SOLUTION`` inside a
 function body, so that the student stub is ``raise NotImplementedError()``.
@@ -25,6 +26,7 @@ function body, so that the student stub is ``raise NotImplementedError()``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .course import SOLUTIONS, CourseError
@@ -36,6 +38,10 @@ __all__ = ["SHARED", "OWN_FILES", "hidden_block", "source_path", "source_noteboo
 OWN_FILES = {"hidden.py", "bugs.py"}
 # The checking module every assignment receives next to its notebook.
 SHARED = SOLUTIONS / "rnncheck.py"
+
+# First line of every autograded test cell: importing rnncheck makes a NameError raised
+# after a kernel restart say "run the cells above" (the setup cell may not have run).
+RESTART_LINE = "import rnncheck  # explains a NameError after a kernel restart"
 
 _KEYS = {"grade_id", "grade", "solution", "locked", "task", "points"}
 _FLAGS = ("grade", "locked", "solution", "task")
@@ -80,6 +86,37 @@ def _nbgrader_meta(where, meta):
     return full
 
 
+_EXPECTED = re.compile(r"@expected\((\w+)\)")
+
+
+def _literal(value, where):
+    """A numpy literal that reads back exactly ``value`` (a float64 array or a number)."""
+    import numpy as np
+    array = np.asarray(value)
+    if array.dtype.kind not in "fiub":
+        raise CourseError(f"{where}: expected values must be numbers, got {array.dtype}")
+    if array.ndim == 0:
+        return repr(float(array))
+    return f"np.array({array.astype(np.float64).tolist()!r})"
+
+
+def _fill_expected(assignment, source, where, root):
+    """Replace every ``@expected(name)`` in ``source`` by the numbers of
+    ``EXPECTED[name]()`` in the exercise's hidden.py (computed with rnn_ref now, at
+    release, so that the student's notebook holds only numbers)."""
+    names = _EXPECTED.findall(source)
+    if not names:
+        return source
+    from .challenge import hidden_module
+    module = hidden_module(assignment, root)
+    table = getattr(module, "EXPECTED", {})
+    for name in names:
+        if name not in table:
+            raise CourseError(f"{where}: @expected({name}) is not in EXPECTED of "
+                              f"solutions/{assignment}/hidden.py")
+    return _EXPECTED.sub(lambda m: _literal(table[m.group(1)](), where), source)
+
+
 def source_notebook(assignment, root=SOLUTIONS):
     """The nbgrader source notebook of ``assignment`` (an nbformat NotebookNode)."""
     import jupytext
@@ -105,10 +142,12 @@ def source_notebook(assignment, root=SOLUTIONS):
         seen.add(gid)
         cell.metadata["nbgrader"] = meta
         cell["id"] = gid
+        cell.source = _fill_expected(assignment, cell.source, where, root)
         if cell.cell_type == "code" and meta["grade"]:
             if "BEGIN HIDDEN TESTS" in cell.source:
                 raise CourseError(f"{where}: write no hidden-test block; release adds it")
-            cell.source = cell.source.rstrip() + "\n\n" + hidden_block(assignment, gid)
+            cell.source = (RESTART_LINE + "\n" + cell.source.rstrip() + "\n\n"
+                           + hidden_block(assignment, gid))
         if cell.cell_type == "code" and meta["solution"] and "### BEGIN SOLUTION" not in cell.source:
             raise CourseError(f"{where}: solution cell {gid!r} has no ### BEGIN SOLUTION region")
     nb.metadata.pop("jupytext", None)

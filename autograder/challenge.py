@@ -34,9 +34,11 @@ from typing import Callable
 
 import numpy as np
 
+from rnn_ref.gradcheck import rel_error
+
 from .collector import kernel_env
 
-__all__ = ["Challenge", "load", "seed_for", "draw_cases", "judge", "describe_case",
+__all__ = ["Challenge", "load", "hidden_module", "seed_for", "draw_cases", "judge", "describe_case",
            "run_kernel_code", "Verdict"]
 
 DEFAULT_TOL = 1e-6
@@ -64,7 +66,7 @@ def load(assignment):
     """The challenges of ``assignment`` as a dict grade_id -> Challenge."""
     if not isinstance(assignment, str) or not assignment.replace("_", "").isalnum():
         raise ValueError(f"not an assignment name: {assignment!r}")
-    module = _hidden_module(assignment)
+    module = hidden_module(assignment)
     found = {}
     for ch in module.CHALLENGES:
         if ch.grade_id in found:
@@ -73,12 +75,13 @@ def load(assignment):
     return found
 
 
-def _hidden_module(assignment):
+def hidden_module(assignment, root=None):
     """Import ``solutions/<assignment>/hidden.py`` once, under a private module name."""
-    name = f"_hidden_tests_{assignment}"
+    folder = _SOLUTIONS if root is None else Path(root)
+    name = f"_hidden_tests_{assignment}" + ("" if root is None else f"_{abs(hash(str(folder)))}")
     if name in sys.modules:
         return sys.modules[name]
-    path = _SOLUTIONS / assignment / "hidden.py"
+    path = folder / assignment / "hidden.py"
     if not path.is_file():
         raise ValueError(f"no hidden tests are defined for assignment {assignment!r} "
                          f"(expected solutions/{assignment}/hidden.py)")
@@ -146,8 +149,7 @@ def _compare(name, expected, actual, tol):
         return f"{name} has shape {actual.shape}, expected {expected.shape}"
     if not np.isfinite(actual).all():
         return f"{name} contains NaN or inf"
-    den = np.linalg.norm(expected) + np.linalg.norm(actual)
-    err = float(np.linalg.norm(actual - expected) / den) if den > 0 else 0.0
+    err = rel_error(actual, expected)
     if err > tol:
         return f"{name} is wrong (relative error {err:.1e}, tolerance {tol:.0e})"
     return None

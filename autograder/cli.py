@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .course import Course, CourseError, check_database, source_assignments
 
@@ -28,9 +29,15 @@ def _wait_arg(p):
 
 
 def _open(args, create=False):
+    if args.db and create:
+        check_database(args.db)          # before the course folder is created
+        return Course(args.course, args.db, create=True)
+    if args.db and not Path(args.course).is_dir():
+        check_database(args.db)          # a bad URL is the first thing to report
+    course = Course(args.course, args.db, create=create)   # refuses another database
     if args.db:
         check_database(args.db)
-    return Course(args.course, args.db, create=create)
+    return course
 
 
 def _cmd_release(args):

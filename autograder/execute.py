@@ -457,12 +457,13 @@ class Prepared:
         self.thread = threading.get_ident()
         self.workdir = _working_copy(release_dir)
         self.base, (self.inputs, self.outputs) = _io_dirs()
-        self.answers = AnswerReader(self.outputs)
-        self.sandbox = self.km = None
+        self.sandbox = self.km = self.answers = None
         try:
             if sandboxed:
+                # (As root, this mounts the bounded tmpfs the answers are written to.)
                 self.sandbox = Sandbox(self.workdir, limits, ro_binds=[(self.inputs, SANDBOX_IN)],
                                        rw_binds=[(self.outputs, SANDBOX_OUT)])
+            self.answers = AnswerReader(self.outputs)
             self._boot()
         except BaseException:
             self.close()
@@ -492,10 +493,11 @@ class Prepared:
                     km.provisioner.process.kill()
             except Exception:  # noqa: BLE001 -- already gone; the sandbox ends the rest
                 pass
+        if self.answers is not None:
+            self.answers.close()
         if self.sandbox is not None:
             self.sandbox.close()
             self.sandbox = None
-        self.answers.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
         shutil.rmtree(self.base, ignore_errors=True)
 

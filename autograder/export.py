@@ -46,6 +46,22 @@ def _utc(naive):
     return None if naive is None else naive.replace(tzinfo=timezone.utc)
 
 
+def submitted_time(course, assignment, student):
+    """The time in the submission's ``timestamp.txt`` (nbgrader's format), or None.
+
+    The grader stages only the notebook, so nbgrader never sees this file: the
+    lateness is computed here, from the submission as collected.
+    """
+    from nbgrader.utils import parse_utc
+    path = course.path("submitted", student, assignment, "timestamp.txt")
+    try:
+        with open(path, "rb") as f:
+            text = f.read(200).decode("utf-8", "replace").strip()
+        return parse_utc(text).replace(tzinfo=timezone.utc)
+    except (OSError, ValueError, OverflowError):
+        return None
+
+
 def late_info(course, assignment, student, due, submitted_at, lms=None):
     """(seconds late, extension hours, penalty percent, LMS late marker) of one submission."""
     policy = LatePolicy.from_dict(course.settings.get("late_policy", {}))
@@ -99,8 +115,9 @@ def collect_rows(course):
                            flags=" | ".join(r["details"].get("flags", [])))
                 if r["status"] == "graded":
                     sub = gb.find_submission(a, s)
-                    seconds, ext, penalty, marker = late_info(
-                        course, a, s, dues[a], _utc(sub.timestamp), lms.get(s))
+                    when = submitted_time(course, a, s) or _utc(sub.timestamp)
+                    seconds, ext, penalty, marker = late_info(course, a, s, dues[a], when,
+                                                              lms.get(s))
                     pending = []
                     verdicts = r["details"].get("verdicts", {})
                     for nb in sub.notebooks:

@@ -110,12 +110,13 @@ def late_summary(course, assignment, student):
 
     from .collect import read_lms_record
     from .deadlines import LatePolicy
-    from .export import late_info
+    from .export import late_info, submitted_time
     with course.gradebook() as gb:
         a = gb.find_assignment(assignment)
         sub = gb.find_submission(assignment, student)
         due = a.duedate.replace(tzinfo=timezone.utc) if a.duedate else None
-        stamp = sub.timestamp.replace(tzinfo=timezone.utc) if sub.timestamp else None
+        stamp = submitted_time(course, assignment, student) or (
+            sub.timestamp.replace(tzinfo=timezone.utc) if sub.timestamp else None)
     if due is None:
         return None
     lms = read_lms_record(course, assignment).get(student)

@@ -17,7 +17,9 @@ Tasks
 Text
 ----
 :class:`Vocabulary`, :func:`one_hot`, :func:`sample` (with temperature, eq.
-``eq-sampling-temperature``), :func:`stream_batches` for truncated-BPTT training, and
+``eq-sampling-temperature``), :func:`stream_batches` (sequential partitioning, for
+truncated BPTT with a carried state) and :func:`random_windows` (random partitioning,
+independent windows) to cut a long text into minibatches, and
 :func:`load_corpus` for the texts shipped in ``rnn_ref/corpora`` (public domain:
 ``seattle_1891``, a front-page article of the Seattle Press-Times, 16 June 1891).
 """
@@ -29,7 +31,7 @@ import numpy as np
 from ._checks import check_number, check_positive_int
 
 __all__ = ["stock_series", "delayed_copy", "first_symbol", "adding_problem", "Vocabulary",
-           "one_hot", "sample", "stream_batches", "load_corpus", "CORPORA"]
+           "one_hot", "sample", "stream_batches", "random_windows", "load_corpus", "CORPORA"]
 
 CORPORA = ("seattle_1891",)
 
@@ -204,6 +206,34 @@ def stream_batches(indices, T, B):
     streams = np.stack([indices[b * length:(b + 1) * length + 1] for b in range(B)], axis=1)
     for start in range(0, length - T + 1, T):
         yield streams[start:start + T], streams[start + 1:start + T + 1]
+
+
+def random_windows(indices, T, B, rng=None):
+    """Random partitioning: cut a long index sequence into independent windows (chapter 11).
+
+    From a random offset in ``[0, T)``, the sequence is cut into non-overlapping windows
+    of ``T + 1`` indices (inputs and the targets one step later); the windows are
+    shuffled and yielded ``B`` at a time as ``(inputs, targets)``, both ``(T, B)`` int
+    arrays with ``targets[t] = inputs[t + 1]``. One pass over the generator is one pass
+    over the text (an incomplete last batch is dropped). Unlike :func:`stream_batches`,
+    neither the columns of a batch nor consecutive batches continue each other, so every
+    window must start from a fresh state.
+    """
+    check_positive_int("T", T)
+    check_positive_int("B", B)
+    rng = np.random.default_rng(rng)
+    indices = np.asarray(indices)
+    offset = int(rng.integers(T))
+    n_windows = (len(indices) - 1 - offset) // T
+    if n_windows < B:
+        raise ValueError(f"a text of {len(indices)} indices holds {n_windows} windows of "
+                         f"{T} steps after a random offset of up to {T - 1}, fewer than "
+                         f"B = {B}; lower B or T")
+    starts = offset + T * rng.permutation(n_windows)
+    steps = np.arange(T)
+    for first in range(0, n_windows - B + 1, B):
+        rows = starts[first:first + B][None, :] + steps[:, None]     # (T, B) positions
+        yield indices[rows], indices[rows + 1]
 
 
 def load_corpus(name="seattle_1891"):

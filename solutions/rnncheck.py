@@ -53,6 +53,20 @@ def _check_float64(name, actual):
             f"np.zeros(shape) without dtype=); {dtype} rounding is too coarse for the tests")
 
 
+def _check_float64_inside(name, obj):
+    """Every float array in ``obj`` (nested dicts, lists, tuples) is float64."""
+    todo, seen = [obj], 0
+    while todo and seen < 10000:
+        item = todo.pop()
+        seen += 1
+        if isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            todo.extend(item)
+        else:
+            _check_float64(name, item)
+
+
 def check_shape(name, actual, shape):
     """``actual`` must be a float64 (or integer) numpy array of exactly ``shape``."""
     if not isinstance(actual, np.ndarray):
@@ -128,6 +142,7 @@ def gradient_error(forward, backward, inputs, wrt, grad_name=None, dout=None, se
         raise AssertionError(f"your forward changed its argument {changed[0]}: work on a "
                              f"copy (e.g. {changed[0]} = {changed[0]}.copy()) or build a new array")
     _check_float64("the output of your forward", np.asarray(out) if np.ndim(out) == 0 else out)
+    _check_float64_inside("the cache of your forward", cache)
     if dout is None:
         dout = np.random.default_rng(seed).standard_normal(np.shape(out))
     dout = np.asarray(dout, dtype=np.float64)
@@ -142,6 +157,7 @@ def gradient_error(forward, backward, inputs, wrt, grad_name=None, dout=None, se
     if not isinstance(grads, dict) or key not in grads:
         raise AssertionError(f"backward should return a dict with the key {key!r}; "
                              f"got {sorted(grads) if isinstance(grads, dict) else type(grads).__name__}")
+    _check_float64_inside("a gradient your backward returns", grads)
     analytic = grads[key]
     check_shape(f"the gradient {key!r}", analytic, np.shape(inputs[wrt]))
     probe = _copies(inputs)

@@ -15,5 +15,6 @@ BUGS = [
          replace=[("out[k:] = x[:len(x) - k]", "out[:len(x) - k] = x[k:]")],
          lost={"shift", "tdnn_forward", "tdnn_backward_W", "tdnn_backward_b",
                "tdnn_backward_x"},
-         message={"shift": "row t of the result is x[t - k]"}),
+         message={"shift": "row t of the result is x[t - k]",
+                  "tdnn_backward_W": "tdnn_forward fails its tests (Part 2): fix it first"}),
 ]

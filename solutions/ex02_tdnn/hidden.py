@@ -69,3 +69,14 @@ CHALLENGES = [
     challenge("tdnn_backward_x", _cases, _BACKWARD % ("x", "x"),
               lambda c: {"x": _grads(c)["x"]}),
 ]
+
+
+def _visible_forward():
+    """y of the fixed case in the visible tests of tdnn_forward (same draws, same order)."""
+    r = np.random.default_rng(3)
+    x, W, b = r.standard_normal((4, 1, 2)), r.standard_normal((3, 2, 2)) / 2, 0.1 * r.standard_normal(2)
+    return tdnn.forward(x, {"W": W, "b": b})[0]
+
+
+# Numbers embedded in the student notebook at release (@expected(name) in ex02_tdnn.md).
+EXPECTED = {"forward_y": _visible_forward}

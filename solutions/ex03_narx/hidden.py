@@ -82,3 +82,20 @@ CHALLENGES = [
     challenge("backward_closed_inputs", _closed_cases, _CLOSED + _BACKWARD % (INPUTS,),
               _grads(INPUTS)),
 ]
+
+
+def _fixed_case(teacher=False):
+    """The notebook's _fixed_case (same draws, same order)."""
+    r = np.random.default_rng(12)
+    case = {"x": r.standard_normal((5, 2, 2)), "W_x": r.standard_normal((2, 3, 2)) / 3,
+            "W_y": r.standard_normal((2, 3, 2)) / 3, "b": 0.1 * r.standard_normal(3),
+            "W_o": r.standard_normal((2, 3)) / 2, "b_o": 0.1 * r.standard_normal(2),
+            "y_init": r.standard_normal((2, 2, 2))}
+    if teacher:
+        case["y_teacher"] = r.standard_normal((5, 2, 2))
+    return case
+
+
+# Numbers embedded in the student notebook at release (@expected(name) in the .md).
+EXPECTED = {"closed_y": lambda: _run(_fixed_case())[0],
+            "open_y": lambda: _run(_fixed_case(teacher=True))[0]}

@@ -86,3 +86,22 @@ CHALLENGES = [
     challenge("exact_inputs", _cases, _BACKWARD % ("exact", INPUTS),
               _grads("exact", INPUTS)),
 ]
+
+
+def _fixed_case():
+    """The notebook's _fixed_case (same draws, same order)."""
+    r = np.random.default_rng(12)
+    return {"x": r.standard_normal((5, 2, 2)), "W_c": r.standard_normal((3, 2)) / 2,
+            "W_m": r.standard_normal((3, 2)) / 2, "b": 0.1 * r.standard_normal(3),
+            "W_o": r.standard_normal((2, 3)), "b_o": 0.1 * r.standard_normal(2),
+            "s_init": r.uniform(0.0, 1.0, (2, 2)), "mu": 0.6}
+
+
+def _fixed_memory():
+    case = _fixed_case()
+    y = np.linspace(0.0, 1.0, 20).reshape(5, 2, 2)
+    return _memory({"y": y, "mu": case["mu"], "s_init": case["s_init"]})["s"]
+
+
+# Numbers embedded in the student notebook at release (@expected(name) in the .md).
+EXPECTED = {"memory_s": _fixed_memory, "forward_y": lambda: _run(_fixed_case())[0]}

@@ -100,3 +100,16 @@ CHALLENGES = [
               _grads("exact", INPUTS)),
     challenge("approximation_gap", _gap_cases, _GAP, _gap),
 ]
+
+
+def _fixed_case():
+    """The notebook's _fixed_case (same draws, same order)."""
+    r = np.random.default_rng(12)
+    return {"x": r.standard_normal((5, 2, 2)), "W_c": r.standard_normal((3, 2)) / 2,
+            "W_r": r.standard_normal((3, 3)) / 2, "b": 0.1 * r.standard_normal(3),
+            "W_o": r.standard_normal((2, 3)), "b_o": 0.1 * r.standard_normal(2),
+            "h_init": r.standard_normal((2, 3)) / 2}
+
+
+# Numbers embedded in the student notebook at release (@expected(name) in the .md).
+EXPECTED = {"forward_y": lambda: _run(_fixed_case())[0]}

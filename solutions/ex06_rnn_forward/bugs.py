@@ -40,4 +40,9 @@ BUGS = [
          replace=[('            dhs[l - 1] = dy @ params[f"W_o{l}"]\n', "")],
          lost={"output_backward_h"},
          message="through the skip W_o1"),
+    dict(name="recurrent product transposed",
+         replace=[("return np.tanh(x_t @ W_c.T + h_prev @ W_r.T + b)",
+                   "return np.tanh(x_t @ W_c.T + h_prev @ W_r + b)")],
+         lost={"rnn_step", "rnn_forward_deep", "rnn_forward_init", "rnn_forward_skip"},
+         message={"rnn_step": "the recurrent product is transposed"}),
 ]

@@ -211,3 +211,32 @@ CHALLENGES = fixed_draws([
               _OUTPUT_BACKWARD + "answer = {'dh%d' % (l + 1): dh for l, dh in enumerate(grads['h'])}",
               _pick(states=True)),
 ])
+
+
+def _random_net(T, B, D, H, O, L, skips=(), seed=1):
+    """The notebook's _random_net (same draws, same order), for the expected numbers."""
+    r = np.random.default_rng(seed)
+    p = {}
+    for layer in range(1, L + 1):
+        p[f"W_c{layer}"] = r.standard_normal((H, D if layer == 1 else H)) / 2
+        p[f"W_r{layer}"] = r.standard_normal((H, H)) / 2
+        p[f"b{layer}"] = r.standard_normal(H) / 4
+    p["W_o"] = r.standard_normal((O, H))
+    p["b_o"] = r.standard_normal(O)
+    for key in skips:
+        p[key] = r.standard_normal((H, D) if key.startswith("W_x") else (O, H)) / 2
+    return r.standard_normal((T, B, D)), p
+
+
+def _fixed_y(h_init=None, **net):
+    x, params = _random_net(**net)
+    return rnn.forward(x, params, None if h_init is None else np.array(h_init))[0]
+
+
+# Numbers embedded in the student notebook at release (@expected(name) in the .md).
+EXPECTED = {
+    "deep_y": lambda: _fixed_y(T=4, B=2, D=2, H=3, O=2, L=2, seed=5),
+    "init_y": lambda: _fixed_y([[0.4, -0.2, 0.1], [-0.6, 0.3, 0.5]],
+                               T=4, B=2, D=2, H=3, O=2, L=2, seed=5),
+    "skip_y": lambda: _fixed_y(T=4, B=2, D=2, H=3, O=2, L=3, skips=("W_x3", "W_o1"), seed=6),
+}

@@ -47,4 +47,8 @@ BUGS = [
                    "    db = np.zeros(H, dtype=np.float32)\n")],
          lost=_LAYER_CELLS | {"rnn_backward_output"},
          message={g: "compute in float64" for g in ("bptt_W_r", "bptt_W_c_b")}),
+    dict(name="gradient carried back through W_r transposed",
+         replace=[("dh_later = dz @ W_r\n", "dh_later = dz @ W_r.T\n")],
+         lost=_LAYER_CELLS,
+         message={"bptt_W_r": "transposed"}),
 ]

@@ -60,10 +60,28 @@ def _backward(grade_id, names):
 
 
 CHALLENGES = fixed_draws([
-    Challenge("flip_time", _flip_cases, "answer = {'out': flip_time(a)}",
-              lambda c: {"out": c["a"][::-1]}),
+    # "a after" catches a flip done in place, which a second flip would undo.
+    Challenge("flip_time", _flip_cases, "answer = {'out': flip_time(a), 'a after': a}",
+              lambda c: {"out": c["a"][::-1], "a after": c["a"]}),
     Challenge("brnn_forward", _block_cases, _BLOCK + "answer = {'h': h}", _block_ref(["h"])),
     _backward("brnn_backward_forward_net", ["W_fc1", "W_fr1", "b_f1", "h0_f"]),
     _backward("brnn_backward_backward_net", ["W_bc1", "W_br1", "b_b1", "h0_b"]),
     _backward("brnn_backward_x", ["x"]),
 ])
+
+
+def _visible_block(T, B, D, H, seed):
+    """h of the notebook's _block_case (same draws, same order)."""
+    r = np.random.default_rng(seed)
+    x = r.standard_normal((T, B, D))
+    h0_f, h0_b = 0.5 * r.standard_normal((B, H)), 0.5 * r.standard_normal((B, H))
+    params = {}
+    for d in "fb":
+        params[f"W_{d}c1"] = r.standard_normal((H, D)) / np.sqrt(D)
+        params[f"W_{d}r1"] = r.standard_normal((H, H)) / np.sqrt(H)
+        params[f"b_{d}1"] = 0.1 * r.standard_normal(H)
+    return brnn.forward(x, params, h0_f[None], h0_b[None])[0]
+
+
+# Numbers embedded in the student notebook at release (@expected(name) in the .md).
+EXPECTED = {"block_h": lambda: _visible_block(T=4, B=2, D=3, H=2, seed=4)}

@@ -46,4 +46,13 @@ BUGS = [
          lost={"lstm_cell_forward", "lstm_forward"} | _CELL_BACKWARD
               | {"lstm_cell_backward_s_prev"} | _SEQ_BACKWARD,
          message={"lstm_cell_forward": "compute in float64"}),
+    dict(name="input and forget gates swapped, in both passes",
+         replace=[("i = sigmoid(a[:, :H])\n    f = sigmoid(a[:, H:2 * H])",
+                   "f = sigmoid(a[:, :H])\n    i = sigmoid(a[:, H:2 * H])"),
+                  ("np.concatenate([da_i, da_f, da_g, da_o], axis=1)",
+                   "np.concatenate([da_f, da_i, da_g, da_o], axis=1)")],
+         lost={"lstm_cell_forward", "lstm_forward"} | _CELL_BACKWARD
+              | {"lstm_cell_backward_s_prev"} | _SEQ_BACKWARD,
+         message={"lstm_cell_forward": "gate order i, f, g, o",
+                  **{gid: "fix it first" for gid in _CELL_BACKWARD | _SEQ_BACKWARD}}),
 ]

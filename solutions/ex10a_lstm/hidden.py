@@ -105,3 +105,28 @@ CHALLENGES = fixed_draws([
     Challenge("lstm_backward_inputs", _seq_cases, _SEQ_BACKWARD % (_SEQ_INPUTS,),
               _pick(_seq_grads, _SEQ_INPUTS)),
 ])
+
+
+def _fixed_case(T=None):
+    """The notebook's _fixed_case (same draws, same order)."""
+    r = np.random.default_rng(12)
+    case = {"x": r.standard_normal((2, 3) if T is None else (T, 2, 3)),
+            "W_x": r.standard_normal((8, 3)) / 2, "W_h": r.standard_normal((8, 2)) / 2, "b": 0.5 * r.standard_normal(8)}
+    first, second = ("h_prev", "s_prev") if T is None else ("h_init", "s_init")
+    case[first], case[second] = r.standard_normal((2, 2)), r.standard_normal((2, 2))
+    return case
+
+
+def _fixed_cell():
+    c = _fixed_case()
+    return lstm.cell_forward(c["x"], c["h_prev"], c["s_prev"], _p(c))
+
+
+def _fixed_seq():
+    c = _fixed_case(T=4)
+    return lstm.forward(c["x"], _p(c), c["h_init"], c["s_init"])[0]
+
+
+# Numbers embedded in the student notebook at release (@expected(name) in the .md).
+EXPECTED = {"cell_h": lambda: _fixed_cell()[0], "cell_s": lambda: _fixed_cell()[1],
+            "seq_h": _fixed_seq}

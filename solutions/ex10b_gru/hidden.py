@@ -97,3 +97,26 @@ CHALLENGES = fixed_draws([
     Challenge("gru_backward_inputs", _seq_cases, _SEQ_BACKWARD % (_SEQ_INPUTS,),
               _pick(_seq_grads, _SEQ_INPUTS)),
 ])
+
+
+def _fixed_case(T=None):
+    """The notebook's _fixed_case (same draws, same order)."""
+    r = np.random.default_rng(12)
+    case = {"x": r.standard_normal((2, 3) if T is None else (T, 2, 3)),
+            "W_x": r.standard_normal((6, 3)) / 2, "W_h": r.standard_normal((6, 2)) / 2, "b_x": 0.5 * r.standard_normal(6), "b_h": 0.5 * r.standard_normal(6)}
+    case["h_prev" if T is None else "h_init"] = r.standard_normal((2, 2))
+    return case
+
+
+def _fixed_cell():
+    c = _fixed_case()
+    return gru.cell_forward(c["x"], c["h_prev"], _p(c))[0]
+
+
+def _fixed_seq():
+    c = _fixed_case(T=4)
+    return gru.forward(c["x"], _p(c), c["h_init"])[0]
+
+
+# Numbers embedded in the student notebook at release (@expected(name) in the .md).
+EXPECTED = {"cell_h": _fixed_cell, "seq_h": _fixed_seq}

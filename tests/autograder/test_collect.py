@@ -18,10 +18,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SAMPLES, cli, make_course
+from conftest import REPO, cli, make_course, samples_dir
 
 A = "ex02_tdnn"
-NB = {s: (SAMPLES / A / s / f"{A}.ipynb").read_bytes() for s in ("ada", "curie", "fermi")}
+
+
+@pytest.fixture(scope="module")
+def NB():
+    """Three different demo notebooks, as bytes."""
+    return {s: (samples_dir() / A / s / f"{A}.ipynb").read_bytes()
+            for s in ("ada", "curie", "fermi")}
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +74,7 @@ def inner_zip(entries):
 
 # -- Canvas: duplicates, resubmissions, late markers and times --------------------------------
 
-def test_newest_upload_wins_and_the_others_are_reported(course, tmp_path):
+def test_newest_upload_wins_and_the_others_are_reported(course, tmp_path, NB):
     src = make_zip(tmp_path / "canvas.zip", [
         # one user id twice: keep the newer by the time in the zip
         ("lovelaceada_1001_5001_ex02_tdnn.ipynb", NB["curie"], (2026, 11, 1, 10, 0, 0)),
@@ -95,7 +101,7 @@ def test_newest_upload_wins_and_the_others_are_reported(course, tmp_path):
     assert record["1001"]["submitted_at"] is None     # no --times: the zip's time is no deadline
 
 
-def test_times_from_the_lms_become_submission_times(course, tmp_path):
+def test_times_from_the_lms_become_submission_times(course, tmp_path, NB):
     src = make_zip(tmp_path / "canvas.zip", [
         ("fermienrico_LATE_1006_5006_ex02_tdnn.ipynb", NB["fermi"], None),
         ("lovelaceada_1001_5001_ex02_tdnn.ipynb", NB["ada"], None)])
@@ -119,7 +125,7 @@ def test_times_from_the_lms_become_submission_times(course, tmp_path):
 
 def test_collect_into_an_unreleased_assignment_changes_nothing(course):
     before = sorted(p.name for p in course.iterdir())
-    proc = cli("collect", "--course", course, "ex05_elman", SAMPLES / "ex05_elman", check=False)
+    proc = cli("collect", "--course", course, "ex05_elman", samples_dir() / "ex05_elman", check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         f"error: assignment ex05_elman was never released in this course; run "
@@ -130,12 +136,12 @@ def test_collect_into_an_unreleased_assignment_changes_nothing(course):
 
 # -- hostile uploads ----------------------------------------------------------------------------
 
-def test_links_are_never_followed(course, tmp_path):
+def test_links_are_never_followed(course, tmp_path, NB):
     handed = tmp_path / "handed_in"
     for s in ("ada", "curie"):
         (handed / s).mkdir(parents=True)
         (handed / s / f"{A}.ipynb").write_bytes(NB[s])
-    secret = REPO / "solutions" / A / f"{A}.ipynb"
+    secret = REPO / "solutions" / A / f"{A}.md"
     (handed / "ada" / "solution.ipynb").symlink_to(secret)
     (handed / "ada" / "data").symlink_to(REPO / "solutions")
     (handed / "mallory").symlink_to(REPO / "solutions" / A)     # a whole "student" that is a link
@@ -160,7 +166,7 @@ def test_links_are_never_followed(course, tmp_path):
     assert "note: 1003: work.zip: link 'solution.ipynb' skipped" in out.stdout
 
 
-def test_a_nested_archive_only_fills_its_uploaders_submission(course, tmp_path):
+def test_a_nested_archive_only_fills_its_uploaders_submission(course, tmp_path, NB):
     payload = inner_zip([
         ("curiemarie_1003_5003_ex02_tdnn.ipynb", NB["fermi"]),       # Canvas name of another student
         ("hopperg_1010_5010_ex02_tdnn.ipynb", NB["fermi"]),          # and of a non-submitter
@@ -180,7 +186,7 @@ def test_a_nested_archive_only_fills_its_uploaders_submission(course, tmp_path):
     assert not (course.parent / "escape.txt").exists() and not list(course.rglob("escape.txt"))
 
 
-def test_one_bad_upload_is_reported_and_the_rest_imported(course, tmp_path):
+def test_one_bad_upload_is_reported_and_the_rest_imported(course, tmp_path, NB):
     src = make_zip(tmp_path / "canvas.zip", [
         ("lovelaceada_1001_5001_ex02_tdnn.ipynb", NB["ada"], None),
         ("lovelaceada_1001_5001_notes.gz", b"these are my notes, not gzip", None),
@@ -200,7 +206,7 @@ def test_one_bad_upload_is_reported_and_the_rest_imported(course, tmp_path):
     assert "collected ex02_tdnn from 3 student(s)" in out.stdout
 
 
-def _zip_bomb(path):
+def _zip_bomb(path, NB):
     """A zip in a zip: about 1 MB that expands to 1 GiB of zeros."""
     inner = io.BytesIO()
     with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
@@ -214,8 +220,8 @@ def _zip_bomb(path):
     return path
 
 
-def test_a_zip_bomb_is_stopped_with_little_memory(course, tmp_path):
-    bomb = _zip_bomb(tmp_path / "canvas.zip")
+def test_a_zip_bomb_is_stopped_with_little_memory(course, tmp_path, NB):
+    bomb = _zip_bomb(tmp_path / "canvas.zip", NB)
     assert bomb.stat().st_size < 1.5 * 2**20
     proc = subprocess.Popen([sys.executable, "-m", "autograder", "collect", "--course",
                              str(course), A, str(bomb)], cwd=REPO, stdout=subprocess.PIPE,
@@ -228,3 +234,26 @@ def test_a_zip_bomb_is_stopped_with_little_memory(course, tmp_path):
         in out.splitlines(), out
     assert submitted(course) == {"1001": {f"{A}.ipynb": NB["ada"]}}
     assert sum(f.stat().st_size for f in course.rglob("*") if f.is_file()) < 50 * 2**20
+
+
+def test_expansion_ratio_and_file_count_are_bounded(tmp_path):
+    from autograder.unpack import Budget, UploadError, store
+    bomb = gzip.compress(bytes(5 * 2**20), compresslevel=9)       # ~5 KB -> 5 MB
+    with pytest.raises(UploadError, match=r"^data\.bin\.gz expands more than 100 times"):
+        store(io.BytesIO(bomb), "data.bin.gz", tmp_path / "a", Budget(), tmp_path)
+    many = inner_zip([(f"f{i}.txt", b"x") for i in range(20)])
+    with pytest.raises(UploadError, match="more than 10 files"):
+        store(io.BytesIO(many), "many.zip", tmp_path / "b", Budget(max_files=10), tmp_path)
+    tar = io.BytesIO()
+    import tarfile
+    with tarfile.open(fileobj=tar, mode="w:gz") as t:
+        link = tarfile.TarInfo("solution.ipynb")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        t.addfile(link)
+        data = tarfile.TarInfo("work/ex02_tdnn.ipynb")
+        data.size = 2
+        t.addfile(data, io.BytesIO(b"{}"))
+    budget = Budget()
+    store(io.BytesIO(tar.getvalue()), "work.tar.gz", tmp_path / "c", budget, tmp_path)
+    assert [p.name for p in (tmp_path / "c").rglob("*")] == ["ex02_tdnn.ipynb"]
+    assert budget.notes == ["work.tar.gz: 'solution.ipynb' skipped (not a regular file)"]

@@ -240,6 +240,12 @@ def test_report_has_its_plots(demo):
     assert "Most failed test" in page
 
 
+def test_pending_answers_can_be_left_empty(demo):
+    root, _, _, _ = demo
+    out = cli("export", "--course", root, "--pending", "empty")
+    body = {r[1]: r for r in read_csv(root / "exports" / "grades.csv")[2:]}
+    assert body["ada"][5] == "" and body["babbage"][5] == "3" and body["fermi"][5] == ""
+    assert "left empty" in out.stderr
 # -- parallel grading ------------------------------------------------------------------------
 
 def test_two_workers_give_the_same_gradebook_as_one(tmp_path):
@@ -465,7 +471,7 @@ def test_unknown_assignment(tmp_path):
 def test_unreachable_database(tmp_path):
     for db in ("postgresql://nobody@127.0.0.1:1/gradebook", "mysql+nosuchdriver://x/y",
                "not a url"):
-        _one_line_error(cli("grade", "--course", tmp_path, "--db", db, check=False), "--db"
+        _one_line_error(cli("grade", "--course", tmp_path / "new", "--db", db, check=False), "--db"
                         if db == "not a url" else "gradebook")
 
 

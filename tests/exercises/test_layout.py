@@ -124,6 +124,7 @@ def test_source_gets_full_metadata_and_the_hidden_call(tmp_path):
                                       "task": False}
     assert cell.id == "t1"
     assert cell.source.endswith("check('ex99_demo', 't1', globals())\n### END HIDDEN TESTS")
+    assert cell.source.startswith("import rnncheck  #")
 
 
 @pytest.mark.parametrize("meta, message", [
@@ -138,3 +139,45 @@ def test_malformed_cells_are_named(tmp_path, meta, message):
     with pytest.raises(CourseError, match=message) as e:
         source_notebook("ex99_demo", root)
     assert "ex99_demo.md, cell 1" in str(e.value)
+
+
+def _markdown_problems(text):
+    """Lines that Markdown would misread in math-heavy text."""
+    problems, lines, in_math = [], text.split("\n"), False
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("$$"):
+            if not in_math and i > 0 and lines[i - 1].strip():
+                problems.append(f"$$ right after a text line: {lines[i - 1].strip()[:60]!r}")
+            if stripped.count("$$") == 1:
+                in_math = not in_math
+        elif not in_math and re.match(r"\s*\+ ", line) and i > 0 and lines[i - 1].strip():
+            problems.append(f"a wrapped line starting with '+ ' becomes a bullet: {stripped[:60]!r}")
+    return problems
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_student_text_is_clean(assignment):
+    nb = source_notebook(assignment)
+    for cell in nb.cells:
+        visible = re.sub(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", "", cell.source,
+                         flags=re.S)
+        assert not re.search(r"\beq-[a-z]", visible), \
+            f"{assignment}: raw equation label in {cell.id}; name the chapter instead"
+        assert "rnn_ref" not in visible, f"{assignment}: {cell.id} mentions rnn_ref"
+        assert "@expected(" not in visible
+        if cell.cell_type == "markdown":
+            assert _markdown_problems(cell.source) == [], (assignment, cell.id)
+
+
+def test_expected_numbers_are_filled_in_at_release(tmp_path):
+    root = _write(tmp_path, "```{code-cell}\n:nbgrader: {grade_id: t1, grade: true, locked: true, "
+                            "points: 1}\ncheck_close('y', y, @expected(y))\n```\n")
+    (root / "ex99_demo" / "hidden.py").write_text(
+        "import numpy as np\nEXPECTED = {'y': lambda: np.array([[0.1, 1 / 3]])}\n")
+    cell = source_notebook("ex99_demo", root).cells[0]
+    assert "check_close('y', y, np.array([[0.1, 0.3333333333333333]]))" in cell.source
+    (root / "ex99_demo" / "ex99_demo.md").write_text(
+        (root / "ex99_demo" / "ex99_demo.md").read_text().replace("@expected(y)", "@expected(z)"))
+    with pytest.raises(CourseError, match=r"@expected\(z\) is not in EXPECTED"):
+        source_notebook("ex99_demo", root)

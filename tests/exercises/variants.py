@@ -33,6 +33,13 @@ def _in_folder(folder):
         os.chdir(old)
 
 
+def changed_cells(source, variant):
+    """Grade ids of the code cells whose text differs between two notebooks."""
+    return {c["metadata"]["nbgrader"]["grade_id"] for c, v in zip(source["cells"], variant["cells"])
+            if c["cell_type"] == "code" and _cell_text(c) != _cell_text(v)
+            and "nbgrader" in c.get("metadata", {})}
+
+
 def namespace(assignment, nb):
     """The globals of ``nb`` after its setup, helper and solution cells ran."""
     import sys
@@ -93,6 +100,25 @@ class Grader:
                 if not v.passed:
                     return False, v.reason
         return True, ""
+
+    def cells_used(self, ns, gid, student):
+        """Grade ids of the notebook cells whose code runs in challenge ``gid`` (traced on
+        ``student``'s cases): a variant that changed none of them answers exactly as the
+        solution does."""
+        import sys
+        used = set()
+
+        def tracer(frame, event, arg):
+            name = frame.f_code.co_filename
+            if name.startswith("<") and name.endswith(">"):
+                used.add(name[1:-1])
+            return None
+        sys.settrace(tracer)
+        try:
+            self.verdict(ns, gid, student)
+        finally:
+            sys.settrace(None)
+        return used
 
     def lost(self, ns, student):
         """The grade ids whose hidden challenge fails for ``student``."""
