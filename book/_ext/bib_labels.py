@@ -23,7 +23,7 @@ from sphinx.application import Sphinx
 def _surname(person) -> str:
     names = " ".join(str(n) for n in person.prelast_names + person.last_names)
     # BibTeX accents (Koutn{\\'\\i}k) as the characters a reader sees (Koutník).
-    names = codecs.decode(names.encode("utf-8"), "ulatex")
+    names = codecs.decode(names, "ulatex")
     return names.replace("{", "").replace("}", "")
 
 
