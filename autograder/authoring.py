@@ -15,9 +15,10 @@ carries its nbgrader role in one line, with only the keys that are not false::
 
 :func:`source_notebook` turns it into the nbgrader source notebook: the full nbgrader
 metadata (false keys and ``schema_version`` filled in), cell ids equal to the grade ids
-(so a release is byte-for-byte reproducible), and at the end of every autograded test
-cell the hidden-test call of :mod:`autograder.hidden`, built from the assignment and the
-grade id so that it cannot name the wrong test.
+(so a release is byte-for-byte reproducible), and in every autograded test cell a first
+line importing ``rnncheck`` (whose NameError hint then works after a kernel restart) and
+at the end the hidden-test call of :mod:`autograder.hidden`, built from the assignment and
+the grade id so that it cannot name the wrong test.
 
 Solution code sits between ``### BEGIN SOLUTION`` / ``### END SOLUTION`` inside a
 function body, so that the student stub is ``raise NotImplementedError()``.
@@ -37,6 +38,10 @@ __all__ = ["SHARED", "OWN_FILES", "hidden_block", "source_path", "source_noteboo
 OWN_FILES = {"hidden.py", "bugs.py"}
 # The checking module every assignment receives next to its notebook.
 SHARED = SOLUTIONS / "rnncheck.py"
+
+# First line of every autograded test cell: importing rnncheck makes a NameError raised
+# after a kernel restart say "run the cells above" (the setup cell may not have run).
+RESTART_LINE = "import rnncheck  # explains a NameError after a kernel restart"
 
 _KEYS = {"grade_id", "grade", "solution", "locked", "task", "points"}
 _FLAGS = ("grade", "locked", "solution", "task")
@@ -141,7 +146,8 @@ def source_notebook(assignment, root=SOLUTIONS):
         if cell.cell_type == "code" and meta["grade"]:
             if "BEGIN HIDDEN TESTS" in cell.source:
                 raise CourseError(f"{where}: write no hidden-test block; release adds it")
-            cell.source = cell.source.rstrip() + "\n\n" + hidden_block(assignment, gid)
+            cell.source = (RESTART_LINE + "\n" + cell.source.rstrip() + "\n\n"
+                           + hidden_block(assignment, gid))
         if cell.cell_type == "code" and meta["solution"] and "### BEGIN SOLUTION" not in cell.source:
             raise CourseError(f"{where}: solution cell {gid!r} has no ### BEGIN SOLUTION region")
     nb.metadata.pop("jupytext", None)

@@ -52,6 +52,15 @@ def kernel_env(code, namespace, case):
     return env
 
 
+def _error_name(error):
+    """What the grader learns of an error: the exception's class name, or
+    ``Float32Answer`` for the course's float64 check (see :mod:`autograder.cases`), which
+    the grader turns into its own hint."""
+    if isinstance(error, TypeError) and "numbers: compute in float64" in str(error):
+        return "Float32Answer"
+    return type(error).__name__[:100]
+
+
 def make_collector(namespace, inputs, outputs, kernels):
     """The function the injected collector cells call, one call per graded test cell.
 
@@ -78,6 +87,6 @@ def make_collector(namespace, inputs, outputs, kernels):
                 np.savez(os.path.join(answers, "answer%02d.npz" % k), **answer)
             except Exception as e:  # noqa: BLE001 -- the student's error fails this case
                 with open(os.path.join(answers, "answer%02d.err" % k), "w") as f:
-                    f.write(type(e).__name__[:100])
+                    f.write(_error_name(e))
 
     return collect

@@ -32,7 +32,7 @@ from .authoring import load_bugs, source_notebook
 from .course import Course
 from .release import release
 
-__all__ = ["write_samples", "DEFAULT", "LATE", "ON_TIME"]
+__all__ = ["write_samples", "filled", "DEFAULT", "LATE", "ON_TIME"]
 
 DEFAULT = ("ex02_tdnn", "ex05_elman")
 LATE = "2026-11-03 10:15:00.000000 UTC"      # after the demo's due date (2026-11-01)
@@ -44,7 +44,7 @@ def _text(cell):
     return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
-def _filled(released, source, solved=None, bug=None):
+def filled(released, source, solved=None, bug=None):
     """The released notebook with the solution cells in ``solved`` filled in."""
     src = {c["metadata"]["nbgrader"]["grade_id"]: c for c in source["cells"]
            if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
@@ -82,12 +82,12 @@ def write_samples(outdir, assignments=DEFAULT, log=print):
             solution_ids = [c["metadata"]["nbgrader"]["grade_id"] for c in source["cells"]
                             if c.get("metadata", {}).get("nbgrader", {}).get("solution")
                             and c["cell_type"] == "code"]
-            _write(target / "ada", a, _filled(released, source))
-            _write(target / "babbage", a, _filled(released, source, solved=set(solution_ids[:2])))
-            _write(target / "curie", a, _filled(released, source, bug=bugs[0]["replace"]))
-            _write(target / "darwin", a, _filled(released, source, bug=bugs[1]["replace"]))
+            _write(target / "ada", a, filled(released, source))
+            _write(target / "babbage", a, filled(released, source, solved=set(solution_ids[:2])))
+            _write(target / "curie", a, filled(released, source, bug=bugs[0]["replace"]))
+            _write(target / "darwin", a, filled(released, source, bug=bugs[1]["replace"]))
             _write(target / "euler", a, released)
-            _write(target / "fermi", a, _filled(released, source), timestamp=LATE)
+            _write(target / "fermi", a, filled(released, source), timestamp=LATE)
             _write(target / "gauss", a, raw=b'{"cells": [{"cell_type": "code", "source": "x = 1"')
             log(f"wrote demo submissions of {a} to {target}")
     return outdir

@@ -369,13 +369,18 @@ class InjectChallenges(_UsesRecord):
         return nb, resources
 
 
+# Error names the collector reports for the course's own checks, with the grader's hint.
+_ERROR_PHRASES = {"Float32Answer": "returned float32 numbers (compute in float64: float32 "
+                                   "rounding is too coarse for the tests)"}
+
+
 def _answer(entry, collector):
     """One case's answer for :func:`judge`: a dict of arrays, or a grader-made phrase."""
     if entry is None:
         return _missing_reason(collector)
     kind, value = entry
     if kind == "err":
-        return f"raised {value}"
+        return _ERROR_PHRASES.get(value, f"raised {value}")
     if kind == "refused":
         return f"answer not used: {value}"
     try:

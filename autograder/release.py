@@ -98,7 +98,15 @@ def publish(course, assignments, target, log=print):
             if not dest.exists() or dest.read_bytes() != data:
                 dest.write_bytes(data)
                 changed += 1
-    log(f"published {len(assignments)} assignment(s) to {target} ({changed} file(s) changed)")
+    # Notebooks and zips of assignments that no longer exist (renamed or removed) would be
+    # pages outside the book's table of contents: remove them.
+    known = set(course.assignments())
+    stale = [f for f in target.iterdir() if f.is_file() and f.suffix in (".ipynb", ".zip")
+             and f.stem not in known]
+    for f in stale:
+        f.unlink()
+    log(f"published {len(assignments)} assignment(s) to {target} ({changed} file(s) changed"
+        + (f", {len(stale)} stale removed)" if stale else ")"))
 
 
 def release(course, assignments, due=None, log=print):

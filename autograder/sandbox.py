@@ -24,8 +24,9 @@ What the kernel sees, all read-only unless said otherwise:
   (read-write) into which the regular files of the host working copy are *copied* at
   every start; nothing is read back from it;
 * a size-bounded ``/tmp`` and ``/dev/shm`` (read-write), fresh ``/proc`` and ``/dev``;
-* the folders the caller binds (challenge inputs read-only, answers read-write) and
-  the IPC folder of the kernel's sockets, which is sealed once the grader is connected.
+* the folders the caller binds (challenge inputs read-only, answers read-write: as
+  root, the grader first mounts a size-bounded tmpfs on each read-write one) and the
+  IPC folder of the kernel's sockets, which is sealed once the grader is connected.
 
 Started as ``python -I``, the kernel does not put its cwd first on ``sys.path``: the
 working copy is appended *after* the environment's packages, so a file in it (a
@@ -43,6 +44,7 @@ nor other processes (new PID namespace; ``--die-with-parent``) are visible.
 from __future__ import annotations
 
 import configparser
+import ctypes
 import json
 import os
 import shutil
@@ -82,6 +84,7 @@ class Limits:
     file_size_mb: int = 64         # largest file the kernel may write
     tmp_mb: int = 256              # the private /tmp
     workdir_mb: int = 256          # the working copy
+    answers_mb: int = 64           # each read-write folder bound in (the answers), as root
     cell_timeout: float = 30.0     # wall-clock seconds per cell
     notebook_timeout: float = 300.0  # wall-clock seconds per notebook
     output_kb: int = 256           # output kept per cell, all output types counted
@@ -217,22 +220,28 @@ def _kill_members(path):
     return pids
 
 
-def _empty_cgroup(path, attempts=50, remove=True):
-    """Kill every process in a sandbox's cgroup; wait until it is empty; remove it."""
-    for _ in range(attempts):
+def _empty_cgroup(path, seconds=2.5, remove=True):
+    """Kill every process in a sandbox's cgroup; wait until it is empty; remove it.
+
+    Polls every 10 ms: processes that were just killed leave within milliseconds, and
+    grading waits for this after every notebook."""
+    deadline = time.monotonic() + seconds
+    while True:
         pids = _kill_members(path)
         if pids is None:
             return
         if not remove:
             if not pids:
                 return
-            time.sleep(0.05)
-            continue
-        try:
-            path.rmdir()
+        else:
+            try:
+                path.rmdir()
+                return
+            except OSError:
+                pass
+        if time.monotonic() >= deadline:
             return
-        except OSError:
-            time.sleep(0.05)
+        time.sleep(0.01)
 
 
 def _cgroup_roots():
@@ -261,7 +270,8 @@ def _cgroup_root():
 
 def sweep_stale():
     """Remove the sandboxes of grading workers that no longer exist (after a crash or a
-    kill -9): their processes are killed and their cgroups deleted. Returns how many."""
+    kill -9): their processes are killed, their cgroups deleted and their answer
+    folders unmounted. Returns how many."""
     swept = 0
     for root in set(_cgroup_roots().values()):
         for path in root.glob("rnngrade-*"):
@@ -273,8 +283,11 @@ def sweep_stale():
                 pass
             except PermissionError:
                 continue                          # someone else's live process
-            _empty_cgroup(path, attempts=20)
+            _empty_cgroup(path, seconds=1.0)
             swept += 1
+    for mount in _stale_mounts():
+        _unmount(mount)
+        swept += 1
     return swept
 
 
@@ -289,6 +302,43 @@ def _parents(inside, made):
             made.add(p)
             out += ["--perms", "0755", "--dir", p]
     return out
+
+
+_MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MNT_DETACH = 2, 4, 8, 2
+
+
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _unmount(path):
+    """Detach a mount (the kernel frees a tmpfs once nothing uses it any more)."""
+    _libc().umount2(os.fsencode(path), _MNT_DETACH)
+
+
+def _stale_mounts():
+    """Mount points of answer folders whose grading process no longer exists."""
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return []
+    stale = []
+    for line in lines:
+        fields = line.split()
+        if " - " not in line or len(fields) < 5:
+            continue
+        after = line.split(" - ", 1)[1].split()
+        if len(after) < 2 or after[0] != "tmpfs" or not after[1].startswith("rnngrade-"):
+            continue
+        try:
+            os.kill(int(after[1].split("-")[1]), 0)
+            continue
+        except (IndexError, ValueError, ProcessLookupError):
+            pass
+        except PermissionError:
+            continue
+        stale.append(fields[4].replace("\\040", " "))
+    return stale
 
 
 def _fd(path):
@@ -334,12 +384,19 @@ class Sandbox:
         (self.private / "seccomp.bpf").write_bytes(bpf)
         for host, _ in self.ro_binds:
             os.chmod(host, 0o755)
-        for host, _ in self.rw_binds:
-            # Root-owned and world-writable: the kernel may create entries but cannot
-            # chmod, rename or replace the folder itself.
-            os.chmod(host, 0o777)
-        self.cgroups = self._make_cgroups()
-        self._write_kernelspec()
+        self.mounts, self.cgroups = [], {}
+        try:
+            for host, _ in self.rw_binds:
+                # Root-owned and world-writable: the kernel may create entries but
+                # cannot chmod, rename or replace the folder itself.
+                if self.ids is not None:
+                    self._bounded_tmpfs(host, self.limits.answers_mb)
+                os.chmod(host, 0o777)
+            self.cgroups = self._make_cgroups()
+            self._write_kernelspec()
+        except BaseException:
+            self.close()
+            raise
 
     # -- the command ---------------------------------------------------------------
     def bwrap_argv(self):
@@ -485,7 +542,7 @@ class Sandbox:
         """Kill whatever is left of the previous kernel and wait until it is gone, so
         that a new kernel starts with the whole process and memory budget."""
         for path in self.cgroups.values():
-            _empty_cgroup(path, attempts=100, remove=False)
+            _empty_cgroup(path, seconds=5.0, remove=False)
 
     # -- cgroups ----------------------------------------------------------------------
     def _make_cgroups(self):
@@ -513,9 +570,24 @@ class Sandbox:
             made[ctl] = path
         return made
 
+    def _bounded_tmpfs(self, host, size_mb):
+        """Mount a tmpfs of ``size_mb`` on the host folder ``host`` (root only): the
+        grader reads answers from it, the kernel can fill no more than that. Its source
+        names this process, so that sweep_stale() can unmount it after a kill -9."""
+        src = f"rnngrade-{os.getpid()}-{uuid.uuid4().hex[:12]}".encode()
+        flags = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
+        opts = f"size={size_mb * 1024 * 1024},mode=0777".encode()
+        if _libc().mount(src, os.fsencode(host), b"tmpfs", flags, opts) != 0:
+            raise SandboxUnavailable(f"cannot mount a tmpfs for the answers: "
+                                     f"{os.strerror(ctypes.get_errno())}")
+        self.mounts.append(host)
+
     def close(self):
         for path in set(self.cgroups.values()):
             _empty_cgroup(path)
+        for host in self.mounts:
+            _unmount(host)
+        self.mounts = []
         shutil.rmtree(self.private, ignore_errors=True)
 
     def __enter__(self):

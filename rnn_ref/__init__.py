@@ -13,6 +13,7 @@ rnn         fully recurrent network: deep, skips, BPTT, truncated BPTT  6, 7
 brnn        bidirectional block built from rnn with time flips          8
 lstm, gru   gated cells, PyTorch gate order                             10
 seqmodel    a recurrent layer + linear read-out, and a training loop    9-11
+seq2seq     encoder-decoder: teacher forcing, masking, greedy and beam  12
 ==========  ==========================================================  =======
 
 and the tools around them: ``losses``, ``gradcheck``, ``optim``, ``data`` and
@@ -30,8 +31,8 @@ Bad arguments raise ``ValueError`` naming the argument.
 """
 
 from . import (activations, brnn, data, elman, gradcheck, gru, jordan, losses, lstm, narx,
-               optim, rnn, seqmodel, tdnn)
+               optim, rnn, seq2seq, seqmodel, tdnn)
 
 __all__ = ["activations", "brnn", "data", "elman", "gradcheck", "gru", "jordan", "losses",
-           "lstm", "narx", "optim", "rnn", "seqmodel", "tdnn"]
+           "lstm", "narx", "optim", "rnn", "seq2seq", "seqmodel", "tdnn"]
 __version__ = "0.1.0"

@@ -42,6 +42,7 @@ from autograder.grading import grade
 from autograder.ledger import Ledger
 from autograder.release import release
 from autograder.sandbox import Limits
+from hostile import zip_bomb
 from conftest import samples_dir
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
@@ -116,6 +117,12 @@ BACKWARD0 = {"tdnn_backward_W": 0, "tdnn_backward_b": 0, "tdnn_backward_x": 0}
 
 
 def _hardcoded():
+    # The visible forward tests: the hand-checkable case, the impulse, and the fixed case
+    # whose expected numbers the release embeds (same draws as the released test cell).
+    r = np.random.default_rng(3)
+    x, W, b = r.standard_normal((4, 1, 2)), r.standard_normal((3, 2, 2)) / 2, 0.1 * r.standard_normal(2)
+    fixed = np.tanh(b + sum(np.concatenate([np.zeros((k,) + x.shape[1:]), x[:len(x) - k]])
+                            @ W[k].T for k in range(len(W))))
     nb = solution()
     set_src(cell_of(nb, "forward_code"), '''
 def tdnn_forward(x, W, b):
@@ -123,10 +130,12 @@ def tdnn_forward(x, W, b):
     y = np.zeros(x.shape[:2] + (W.shape[1],))
     if x.shape == (3, 1, 1):
         y[:, 0, 0] = %s
+    elif x.shape == (4, 1, 2):
+        y = np.array(%s)
     elif np.count_nonzero(x[1:]) == 0:
         y[len(W) - 1] = 1.0
     return y, (x, W, y)
-'''.strip() % repr(list(np.tanh([1.1, 2.6, 4.1]))))
+'''.strip() % (repr(list(np.tanh([1.1, 2.6, 4.1]))), repr(fixed.tolist())))
     return nb
 
 
@@ -227,9 +236,9 @@ CASES = [
         "'../../gradebook.db']:\n    try:\n        print(open(path).read()[:100])\n"
         "    except OSError as e:\n        print(type(e).__name__)"), W0,
         flags=["outside the working directory"]),
+    # The visible tests catch it as well, so there is no disagreement to flag.
     Case("hard-codes the visible outputs", _hardcoded,
-         {"tdnn_forward": 0, "tdnn_backward_W": 0, "tdnn_backward_b": 0, "tdnn_backward_x": 0},
-         flags=["tdnn_forward: the visible tests passed in the kernel but the hidden"]),
+         {"tdnn_forward": 0, "tdnn_backward_W": 0, "tdnn_backward_b": 0, "tdnn_backward_x": 0}),
     Case("infinite loop", lambda: add_cell(solution(), "while True:\n    pass", "written_width"),
          faults=["ran longer than"]),
     Case("infinite loop that ignores interrupts", lambda: add_cell(
@@ -384,11 +393,14 @@ _savez, _flooded = numpy.savez, set()
 def _flood(path, **arrays):
     _savez(path, **arrays)
     folder = os.path.dirname(path)
-    if folder not in _flooded:                       # a thousand strays per folder
+    if folder not in _flooded:                       # strays, many and large, once per folder
         _flooded.add(folder)
-        for i in range(1000):
+        for i in range(200):
             with open(os.path.join(folder, "answer%05d.npz" % i), "wb") as f:
-                f.write(b"0" * 4096)
+                f.write(b"0" * 1024)
+        for name in ("answer98.npz", "answer99.err"):
+            with open(os.path.join(folder, name), "wb") as f:
+                f.write(bytes(16 * 2**20))
     if folder.endswith("tdnn_forward"):
         with open(path, "wb") as f:                  # over the grader's per-file bound
             f.write(bytes(8 * 2**20))
@@ -396,25 +408,8 @@ numpy.savez = _flood
 """
 
 
-def _zip_bomb_bytes(n_bytes=1 << 30):
-    """An np.savez-style archive whose one member inflates to ``n_bytes`` of zeros."""
-    import io
-    import zipfile
-    header = io.BytesIO()
-    np.lib.format.write_array_header_1_0(
-        header, {"descr": "<f8", "fortran_order": False, "shape": (n_bytes // 8,)})
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        with z.open("y.npy", "w", force_zip64=True) as f:
-            f.write(header.getvalue())
-            zeros = bytes(1 << 20)
-            for _ in range(n_bytes >> 20):
-                f.write(zeros)
-    return buf.getvalue()
-
-
 def _zip_bomb():
-    blob = base64.b64encode(_zip_bomb_bytes()).decode()
+    blob = base64.b64encode(zip_bomb(1 << 30, level=9)).decode()
     return add_cell(solution(), "import base64, numpy\n"
                     f"_BOMB = base64.b64decode({blob!r})\n"
                     "def _bomb_savez(path, **arrays):\n"

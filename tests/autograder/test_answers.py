@@ -20,6 +20,7 @@ import pytest
 from autograder.answers import (MAX_FILE, AnswerReader, AnswerRefused, decode_npz,
                                 exception_name)
 from autograder.preprocessors import _npz_bytes, _prelude
+from hostile import zip_bomb
 
 CANARY = "CANARY-d41d8cd98f00b204"
 
@@ -108,23 +109,8 @@ def _lying(shape, n_bytes):
     return buf.getvalue()
 
 
-def _bomb(n_bytes):
-    """A deflated .npz whose one array declares (and inflates to) ``n_bytes``."""
-    header = io.BytesIO()
-    np.lib.format.write_array_header_1_0(
-        header, {"descr": "<f8", "fortran_order": False, "shape": (n_bytes // 8,)})
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        with z.open("y.npy", "w", force_zip64=True) as f:
-            f.write(header.getvalue())
-            zeros = bytes(1 << 20)
-            for _ in range(n_bytes >> 20):
-                f.write(zeros)
-    return buf.getvalue()
-
-
 @pytest.mark.parametrize("build, phrase", [
-    (lambda: _bomb(64 << 20), "compressed"),
+    (lambda: zip_bomb(64 << 20), "compressed"),
     (lambda: np.savez_compressed(b := io.BytesIO(), y=np.zeros(10)) or b.getvalue(),
      "compressed"),
     (lambda: _savez(o=np.array([None, 1], dtype=object)), "other than numbers"),
@@ -143,7 +129,7 @@ def test_hostile_archives_are_refused_from_their_headers(build, phrase):
 def test_a_zip_bomb_answer_keeps_the_grader_small(tmp_path):
     """2 MB that inflate to 2 GB: refused before decoding, peak RSS far below 500 MB."""
     bomb = tmp_path / "bomb.npz"
-    bomb.write_bytes(_bomb(2 << 30))
+    bomb.write_bytes(zip_bomb(2 << 30))
     assert bomb.stat().st_size < 4 * 2**20
     code = textwrap.dedent(f"""
         import resource
@@ -194,3 +180,24 @@ def test_collector_ignores_what_the_student_bound_to_builtin_names(tmp_path):
     exec("def scale(x, k):\n    raise KeyError('" + CANARY + "')\n", user)
     exec('__rnngrade_collect__("g")', user)
     assert (tmp_path / "out" / "g" / "answer00.err").read_text() == "KeyError"
+
+
+def test_the_course_float64_check_becomes_the_graders_own_hint(tmp_path):
+    from autograder.cases import float64_guard
+    from autograder.preprocessors import _answer
+    (tmp_path / "in" / "g").mkdir(parents=True)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "in" / "g" / "case00.npz").write_bytes(_npz_bytes({"x": np.ones(3)}))
+    kernel = float64_guard("y = half(x)\nanswer = {'y': y}")
+    prelude = (_prelude({"g": [kernel, 1]})
+               .replace("__RNNGRADE_IN__", repr(str(tmp_path / "in")))
+               .replace("__RNNGRADE_OUT__", repr(str(tmp_path / "out"))))
+    user = {"__name__": "__main__"}
+    exec(prelude, user)
+    exec("import numpy as np\ndef half(x):\n    return (x / 2).astype(np.float32)\n", user)
+    exec('__rnngrade_collect__("g")', user)
+    with AnswerReader(tmp_path / "out") as reader:
+        name = exception_name(reader.read("g", "answer00.err"))
+    assert name == "Float32Answer"
+    assert _answer(("err", name), None).startswith("returned float32 numbers")
+    assert _answer(("err", "KeyError"), None) == "raised KeyError"

@@ -120,3 +120,23 @@ def test_the_course_decides_what_is_allowed():
     given = ["import numpy as np\nimport scipy.special"]
     assert scan_cells([("cell 3", "from scipy.special import expit")], given) == []
     assert json.dumps(scan_cells([("cell 3", "import rnn_ref")], given)).count("trusted") == 1
+
+
+def test_no_exercise_solution_or_typical_bug_is_flagged():
+    """Every exercise's own solution, and every typical bug of ``bugs.py``, is honest
+    work: the scan (imports included) must find nothing in the cells a student writes."""
+    from autograder.authoring import apply_bug, load_bugs, source_notebook
+    from autograder.course import source_assignments
+
+    def code(cell):
+        return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+    for assignment in source_assignments():
+        source = source_notebook(assignment)
+        for nb in [source] + [apply_bug(source, b["replace"]) for b in load_bugs(assignment)]:
+            cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+            mine = [(f"cell {i}", code(c)) for i, c in enumerate(cells, 1)
+                    if c["metadata"].get("nbgrader", {}).get("solution")]
+            given = [code(c) for c in cells if not c["metadata"].get("nbgrader", {}).get("solution")]
+            assert mine, assignment
+            assert scan_cells(mine, given, {"rnncheck"}) == [], assignment

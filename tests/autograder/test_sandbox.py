@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -79,7 +80,7 @@ def fill(folder):
         for n in names:
             if os.path.exists(n):
                 os.remove(n)
-for folder in ("/tmp", ".", "/dev/shm"):
+for folder in ("/tmp", ".", "/dev/shm") + (("/rnngrade/out",) if BOUNDED_ANSWERS else ()):
     facts["fill " + folder] = fill(folder)
 
 import numpy
@@ -129,9 +130,10 @@ def probe(tmp_path_factory):
     code = (f"REPO = {str(REPO)!r}\n"
             f"SOLUTION = {str(SOLUTIONS / 'ex02_tdnn' / 'ex02_tdnn.md')!r}\n"
             f"GRADEBOOK = {str(course / 'gradebook.db')!r}\n"
-            f"HIDDEN = {hidden!r}\n" + PROBE)
+            f"HIDDEN = {hidden!r}\n"
+            f"BOUNDED_ANSWERS = {os.geteuid() == 0}\n" + PROBE)
     limits = Limits(memory_mb=1024, processes=64, file_size_mb=16, tmp_mb=32, workdir_mb=32,
-                    cell_timeout=60)
+                    answers_mb=16, cell_timeout=60)
     try:
         nb, _ = _run([nbformat.v4.new_code_cell(code)], limits, work)
     finally:
@@ -205,9 +207,13 @@ def test_no_network_but_loopback(facts):
 
 
 def test_every_writable_mount_is_bounded(facts):
-    # /tmp and the working copy were given 32 MB, /dev/shm has 64 MB; each fills up
-    # with ENOSPC before the bound (8 MB files, below the 16 MB file size limit).
-    for folder, bound in (("/tmp", 32), (".", 32), ("/dev/shm", 64)):
+    # /tmp and the working copy were given 32 MB, /dev/shm has 64 MB, the answers folder
+    # (a tmpfs the grader mounts when it is root) 16 MB; each fills up with ENOSPC
+    # before the bound (8 MB files, below the 16 MB file size limit).
+    bounds = [("/tmp", 32), (".", 32), ("/dev/shm", 64)]
+    if os.geteuid() == 0:
+        bounds.append(("/rnngrade/out", 16))
+    for folder, bound in bounds:
         error, written = facts["fill " + folder]
         assert error == "ENOSPC" and written <= bound, (folder, error, written)
 
@@ -290,10 +296,19 @@ def test_sweep_removes_sandboxes_of_dead_workers():
         stale.mkdir()
         live.mkdir()
         made += [(stale, False), (live, True)]
+    # An answers folder left mounted by a killed grader.
+    folder = Path(tempfile.mkdtemp())
+    libc = ctypes.CDLL(None, use_errno=True)
+    assert libc.mount(f"rnngrade-{dead}-deadbeef0000".encode(), str(folder).encode(),
+                      b"tmpfs", 0, b"size=1048576") == 0
     try:
-        assert sweep_stale() >= len(roots)
+        assert sweep_stale() >= len(roots) + 1
         assert all(p.exists() == kept for p, kept in made)
+        assert not os.path.ismount(folder)
     finally:
+        if os.path.ismount(folder):
+            libc.umount2(str(folder).encode(), 2)
+        folder.rmdir()
         for p, _ in made:
             if p.exists():
                 p.rmdir()

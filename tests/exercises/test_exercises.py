@@ -12,7 +12,7 @@
 import pytest
 
 from autograder.course import source_assignments
-from autograder.release import release_leaks, secret_lines
+from autograder.release import publish, release_leaks, secret_lines
 from harness import (GradingRun, apply_bug, cell_text, grade_cells, load_bugs, source_notebook,
                      student_id)
 
@@ -42,6 +42,14 @@ def test_assignment(assignment, tmp_path):
     stubs = [c for c in released["cells"]
              if c.get("metadata", {}).get("nbgrader", {}).get("solution") and c["cell_type"] == "code"]
     assert stubs and all("raise NotImplementedError()" in cell_text(c) for c in stubs)
+
+    # -- publishing (the book's copy) replaces what a renamed assignment left behind --
+    book = tmp_path / "book_assignments"
+    book.mkdir()
+    (book / "ex10_lstm.ipynb").write_text("{}")
+    publish(run.course, [assignment], book, log=lambda *_: None)
+    assert sorted(f.name for f in book.iterdir()) == sorted([f"{assignment}.ipynb",
+                                                              f"{assignment}.zip"])
 
     # -- solution: full points; student version: zero ---------------------------------
     bugs = load_bugs(assignment)

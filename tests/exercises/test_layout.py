@@ -124,6 +124,7 @@ def test_source_gets_full_metadata_and_the_hidden_call(tmp_path):
                                       "task": False}
     assert cell.id == "t1"
     assert cell.source.endswith("check('ex99_demo', 't1', globals())\n### END HIDDEN TESTS")
+    assert cell.source.startswith("import rnncheck  #")
 
 
 @pytest.mark.parametrize("meta, message", [
@@ -167,3 +168,16 @@ def test_student_text_is_clean(assignment):
         assert "@expected(" not in visible
         if cell.cell_type == "markdown":
             assert _markdown_problems(cell.source) == [], (assignment, cell.id)
+
+
+def test_expected_numbers_are_filled_in_at_release(tmp_path):
+    root = _write(tmp_path, "```{code-cell}\n:nbgrader: {grade_id: t1, grade: true, locked: true, "
+                            "points: 1}\ncheck_close('y', y, @expected(y))\n```\n")
+    (root / "ex99_demo" / "hidden.py").write_text(
+        "import numpy as np\nEXPECTED = {'y': lambda: np.array([[0.1, 1 / 3]])}\n")
+    cell = source_notebook("ex99_demo", root).cells[0]
+    assert "check_close('y', y, np.array([[0.1, 0.3333333333333333]]))" in cell.source
+    (root / "ex99_demo" / "ex99_demo.md").write_text(
+        (root / "ex99_demo" / "ex99_demo.md").read_text().replace("@expected(y)", "@expected(z)"))
+    with pytest.raises(CourseError, match=r"@expected\(z\) is not in EXPECTED"):
+        source_notebook("ex99_demo", root)

@@ -14,7 +14,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 MODULES = ["tdnn", "narx", "jordan", "elman", "rnn", "brnn", "lstm", "gru", "losses",
-           "optim", "data", "gradcheck", "seqmodel", "activations"]
+           "optim", "data", "gradcheck", "seqmodel", "seq2seq", "activations"]
 LABEL = re.compile(r"\beq-[a-z0-9]+(?:-[a-z0-9]+)*")
 
 

@@ -1,0 +1,42 @@
+"""Typical bugs of exercise 12 (sequence to sequence)."""
+
+_FIX_FIRST = "fix it first"
+_DECODER = {"decoder_forward", "decoder_backward", "seq2seq_gradients"}
+
+BUGS = [
+    dict(name="decoder reads the target it must predict (off by one)",
+         replace=[("y_in[1:] = targets[:-1]", "y_in[:] = targets")],
+         lost={"decoder_inputs"} | _DECODER,
+         message={"decoder_inputs": "the very token it must predict",
+                  "decoder_forward": "decoder_inputs (Part 1) fails its test",
+                  "decoder_backward": _FIX_FIRST, "seq2seq_gradients": _FIX_FIRST}),
+    dict(name="decoder fed its own predictions in training",
+         replace=[("x_u = np.eye(V)[tokens[u]]",
+                   "x_u = np.eye(V)[tokens[u] if u == 0 else logits[u - 1].argmax(axis=1)]")],
+         lost=_DECODER,
+         message={"decoder_forward": "teacher forcing",
+                  "decoder_backward": _FIX_FIRST, "seq2seq_gradients": _FIX_FIRST}),
+    dict(name="end token not scored",
+         replace=[("mask = (np.arange(U)[:, None] <= first[None, :])",
+                   "mask = (np.arange(U)[:, None] < first[None, :])")],
+         lost={"masked_cross_entropy", "seq2seq_gradients"},
+         message={"masked_cross_entropy": "the eos step is not scored",
+                  "seq2seq_gradients": _FIX_FIRST}),
+    dict(name="decoder's gradient from the next step not added",
+         replace=[("rnn_step_backward(dlogits[u] @ W_o + dh_next,",
+                   "rnn_step_backward(dlogits[u] @ W_o,")],
+         lost={"decoder_backward", "seq2seq_gradients"},
+         message={"decoder_backward": "plus the h_prev gradient that step u+1 returned",
+                  "seq2seq_gradients": _FIX_FIRST}),
+    dict(name="encoder's gradient not carried back through time",
+         replace=[('        dh = step["h_prev"]\n    return grads',
+                   '        dh = np.zeros_like(dc)\n    return grads')],
+         lost={"encoder_backward", "seq2seq_gradients"},
+         message={"encoder_backward": "carry the gradient back",
+                  "seq2seq_gradients": _FIX_FIRST}),
+    dict(name="no gradient into the encoder's final state",
+         replace=[('g_enc = encoder_backward(g_dec["c"], enc_cache)',
+                   'g_enc = encoder_backward(np.zeros_like(g_dec["c"]), enc_cache)')],
+         lost={"seq2seq_gradients"},
+         message="the encoder gets its gradient through its final state"),
+]
