@@ -236,9 +236,9 @@ CASES = [
         "'../../gradebook.db']:\n    try:\n        print(open(path).read()[:100])\n"
         "    except OSError as e:\n        print(type(e).__name__)"), W0,
         flags=["outside the working directory"]),
-    # The visible tests catch it as well, so there is no disagreement to flag.
     Case("hard-codes the visible outputs", _hardcoded,
-         {"tdnn_forward": 0, "tdnn_backward_W": 0, "tdnn_backward_b": 0, "tdnn_backward_x": 0}),
+         {"tdnn_forward": 0, "tdnn_backward_W": 0, "tdnn_backward_b": 0, "tdnn_backward_x": 0},
+         flags=["tdnn_forward: the visible tests passed in the kernel but the hidden"]),
     Case("infinite loop", lambda: add_cell(solution(), "while True:\n    pass", "written_width"),
          faults=["ran longer than"]),
     Case("infinite loop that ignores interrupts", lambda: add_cell(
