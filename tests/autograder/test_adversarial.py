@@ -393,17 +393,14 @@ _savez, _flooded = numpy.savez, set()
 def _flood(path, **arrays):
     _savez(path, **arrays)
     folder = os.path.dirname(path)
-    if folder not in _flooded:                       # strays, many and large, once per folder
-        _flooded.add(folder)
+    if folder not in _flooded:                       # strays, once per folder (the answers
+        _flooded.add(folder)                         # folder's own size bound is the sandbox's)
         for i in range(200):
             with open(os.path.join(folder, "answer%05d.npz" % i), "wb") as f:
                 f.write(b"0" * 1024)
-        for name in ("answer98.npz", "answer99.err"):
-            with open(os.path.join(folder, name), "wb") as f:
-                f.write(bytes(16 * 2**20))
     if folder.endswith("tdnn_forward"):
         with open(path, "wb") as f:                  # over the grader's per-file bound
-            f.write(bytes(8 * 2**20))
+            f.write(bytes(5 * 2**20))
 numpy.savez = _flood
 """
 
