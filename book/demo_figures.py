@@ -158,7 +158,15 @@ def _num(v):
 
 def _nums(values) -> list:
     arr = np.asarray(values, dtype=float).ravel()
-    return [None if not math.isfinite(v) else float(f"{v:.5g}") for v in arr.tolist()]
+    return [None if not math.isfinite(v) else float(f"{v:.4g}") for v in arr.tolist()]
+
+
+def _xs(values):
+    """x data, or None when it is 0, 1, 2, ... (the browser counts for itself)."""
+    arr = np.asarray(values, dtype=float).ravel()
+    if arr.size and np.array_equal(arr, np.arange(arr.size)):
+        return None
+    return _nums(arr)
 
 
 def _color(c, alpha=None):
@@ -190,8 +198,13 @@ def _text(t) -> dict | None:
 
 
 def _ticks(axis, lo, hi, scale) -> list:
-    locs = [v for v in axis.get_majorticklocs()
-            if min(lo, hi) - 1e-9 * abs(hi - lo) <= v <= max(lo, hi) + 1e-9 * abs(hi - lo)]
+    if scale == "log":
+        a, b = sorted((math.log10(lo), math.log10(hi)))
+        inside = lambda v: v > 0 and a - 1e-9 <= math.log10(v) <= b + 1e-9  # noqa: E731
+    else:
+        a, b = sorted((lo, hi))
+        inside = lambda v: a - 1e-9 * (b - a) <= v <= b + 1e-9 * (b - a)  # noqa: E731
+    locs = [v for v in axis.get_majorticklocs() if inside(v)]
     labels = axis.get_major_formatter().format_ticks(locs) if locs else []
     ticks = [[_num(v), text_runs(lab)] for v, lab in zip(locs, labels)]
     if scale == "log" and len(ticks) > 8:
@@ -207,7 +220,7 @@ def _line(ax, line: Line2D) -> dict | None:
     marker = line.get_marker()
     marker = marker if marker not in (None, "None", "", " ", "none") else None
     ls = line.get_linestyle()
-    return {"type": "line", "coords": coords, "x": _nums(line.get_xdata()),
+    return {"type": "line", "coords": coords, "x": _xs(line.get_xdata()),
             "y": _nums(line.get_ydata()), "color": _color(line.get_color(), line.get_alpha()),
             "lw": line.get_linewidth(), "ls": ls if ls not in ("None", "", " ") else None,
             "marker": marker, "ms": line.get_markersize(),

@@ -247,8 +247,9 @@
         var d = "";
         var pen = false;
         var pts = [];
-        for (var i = 0; i < it.x.length; i++) {
-          var p = pt(it.coords, it.x[i], it.y[i]);
+        for (var i = 0; i < it.y.length; i++) {
+          // x is omitted when it is 0, 1, 2, ... (book/demo_figures.py).
+          var p = pt(it.coords, it.x ? it.x[i] : i, it.y[i]);
           if (p[0] === null || p[1] === null || isNaN(p[0]) || isNaN(p[1])) {
             pen = false;
             continue;
