@@ -42,7 +42,7 @@ from autograder.grading import grade
 from autograder.ledger import Ledger
 from autograder.release import release
 from autograder.sandbox import Limits
-from hostile import zip_bomb
+from hostile import PEAK_RSS_KB, zip_bomb
 from conftest import samples_dir
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
