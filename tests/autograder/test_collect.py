@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, cli, make_course, samples_dir
+from hostile import PEAK_RSS_KB
 
 A = "ex02_tdnn"
 
