@@ -106,7 +106,7 @@ book/assignments/.published: $(ASSIGNMENT_SOURCES) | install
 	$(BIN)/python -m autograder release --course _build/book-course --publish book/assignments > /dev/null
 	touch $@
 
-test: install-test sysdeps
+test: install-test sysdeps assets
 	$(BIN)/python -m pytest
 
 bench: install-test

@@ -8,6 +8,9 @@ autograde pass. Differences:
 * a per-cell *and* a per-notebook wall-clock limit; after a timeout the kernel must
   answer within a few seconds or it is restarted;
 * output is capped per cell (the rest is dropped and the cut is noted);
+* the kernel of the next submission starts while this one runs
+  (:mod:`autograder.prestart`): a fresh :class:`Prepared` sandbox per submission,
+  never reused;
 * when the kernel dies (``os._exit``, a segfault, the memory or CPU limit) or stops
   answering, it is restarted, the earlier cells are replayed (except those that
   killed it) and execution continues with the next cell, so the honest parts of a
@@ -19,20 +22,23 @@ Every such event is recorded as a one-line *fault* in ``resources['rnngrade']``.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async, run_sync
 from nbformat.notebooknode import NotebookNode
-from traitlets import Instance, Unicode
+from traitlets import Bool, Instance, Unicode
 
 from nbgrader.preprocessors import Execute
 
+from . import prestart
 from .answers import AnswerReader, AnswerRefused, exception_name
 from .sandbox import Limits, Sandbox
 
@@ -76,6 +82,8 @@ class _GradingExecute(Execute):
     limits = Instance(Limits, allow_none=True).tag(config=True)
     release_dir = Unicode("", help="The assignment's release folder: the course's own "
                           "files for the working copy.").tag(config=True)
+    prestart = Bool(False, help="Start the next submission's kernel (in a sandbox of its "
+                    "own) while this one runs.").tag(config=True)
 
     def _limits(self):
         return self.limits or Limits()
@@ -166,6 +174,17 @@ class _GradingExecute(Execute):
         """
         # The working copy is thrown away afterwards: no need for a graceful shutdown.
         self.shutdown_kernel = "immediate"
+        booted = None
+        if getattr(self, "_prepared_for", None) is not None:
+            booted, self._prepared_for.km = self._prepared_for.km, None   # now ours to stop
+        if booted is not None:
+            # Started before this submission was known; if it died meanwhile, the two
+            # attempts below are still this notebook's own.
+            try:
+                self._start_once(booted)
+                return
+            except Exception:  # noqa: BLE001 -- same as below
+                self._stop()
         for _ in range(2):
             try:
                 self._start_once()
@@ -174,11 +193,14 @@ class _GradingExecute(Execute):
                 self._stop()
         raise _KernelStartError()
 
-    def _start_once(self):
-        self.km = self.create_kernel_manager()
-        # The kernel's own console chatter is not the student's output: discard it.
-        self.start_new_kernel(cwd=str(self._workdir), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    def _start_once(self, booted=None):
+        if booted is not None:
+            self.km = booted
+        else:
+            self.km = self.create_kernel_manager()
+            # The kernel's own console chatter is not the student's output: discard it.
+            self.start_new_kernel(cwd=str(self._workdir), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
         self.start_new_kernel_client()
         info = self.wait_for_reply(self.kc.kernel_info())
         if info is None:
@@ -320,18 +342,23 @@ class _GradingExecute(Execute):
                     if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
                         _not_run(cell, not_run[1])
 
-    def _execute_in(self, nb, resources, workdir, io_dirs, io_names):
-        """Run the notebook; the challenge I/O folders are ``io_dirs`` (host paths) and
-        ``io_names`` (the same folders as the kernel sees them)."""
+    def _execute_in(self, nb, resources, prepared, io_names):
+        """Run the notebook in ``prepared``; ``io_names`` are its challenge I/O folders
+        as the kernel sees them."""
         self.nb = nb
         self.resources = resources
         self.reset_execution_trackers()
-        self._workdir = workdir
+        self._workdir = prepared.workdir
+        self._prepared_for = prepared
         grading = resources.setdefault("rnngrade", {})
         for rel, data in grading.get("inputs", {}).items():
-            target = io_dirs[0] / rel
+            target = prepared.inputs / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+            # A kernel started before the inputs existed, as another uid: let it read
+            # them (the grader's own files, in a folder bound read-only).
+            target.parent.chmod(0o755)
+            target.chmod(0o644)
         for cell in nb.cells:
             if (self._role(cell) or ("",))[0] == "prelude":
                 cell.source = (cell.source.replace("__RNNGRADE_IN__", repr(io_names[0]))
@@ -339,12 +366,25 @@ class _GradingExecute(Execute):
         self._outputs = grading.setdefault("outputs", {})
         self._cases = grading.get("counts", {})
         faults = grading.setdefault("faults", [])
-        # Opened before the kernel exists: the kernel can change what is inside this
-        # folder, never which folder the grader reads from.
-        with AnswerReader(io_dirs[1]) as self._answers:
-            self._run_cells(faults)
+        self._answers = prepared.answers
+        self._run_cells(faults)
         self.set_widgets_metadata()
         return self.nb, self.resources
+
+    def _prepared(self, sandboxed):
+        """This submission's fresh :class:`Prepared`: the spare started while the previous
+        submission ran, if it was prepared for the same release and limits, else a new
+        one. With ``prestart``, the next submission's spare starts now."""
+        key = _prepare_key(self.release_dir, self._limits(), sandboxed)
+        prepared = prestart.take(key)
+        if prepared is None:
+            prepared = Prepared(key, self.release_dir, self._limits(), sandboxed)
+        if self.prestart:
+            try:
+                prestart.keep(Prepared(key, self.release_dir, self._limits(), sandboxed))
+            except Exception:  # noqa: BLE001 -- only an optimisation; the next one starts then
+                pass
+        return prepared
 
     def _harvest(self, grade_id):
         """Take a challenge's answers as soon as its collector has run: the expected
@@ -389,6 +429,79 @@ def _working_copy(release_dir):
     return work
 
 
+def _prepare_key(release_dir, limits, sandboxed):
+    """What a spare must have been prepared for: the release's files (names, sizes,
+    times) as well as its folder, so that a re-release is never served a stale copy."""
+    h = hashlib.sha256(f"{release_dir}\0{limits.to_json()}\0{sandboxed}".encode())
+    if release_dir and Path(release_dir).is_dir():
+        for f in sorted(Path(release_dir).iterdir()):
+            if f.is_file() and f.suffix != ".ipynb":
+                st = f.stat()
+                h.update(f"\0{f.name}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+class Prepared:
+    """Everything one submission runs in, made before its notebook is known.
+
+    A fresh working copy of the release's files, empty challenge folders (the answers
+    folder opened here, before any kernel exists: the kernel can change what is inside
+    it, never which folder the grader reads from), with ``sandboxed`` a new
+    :class:`autograder.sandbox.Sandbox`, and a kernel process started in it (``km``,
+    None if it could not be started: the executor then starts one itself). Used by
+    exactly one submission, then closed.
+    """
+
+    def __init__(self, key, release_dir, limits, sandboxed):
+        self.key = key
+        self.thread = threading.get_ident()
+        self.workdir = _working_copy(release_dir)
+        self.base, (self.inputs, self.outputs) = _io_dirs()
+        self.sandbox = self.km = self.answers = None
+        try:
+            if sandboxed:
+                # (As root, this mounts the bounded tmpfs the answers are written to.)
+                self.sandbox = Sandbox(self.workdir, limits, ro_binds=[(self.inputs, SANDBOX_IN)],
+                                       rw_binds=[(self.outputs, SANDBOX_OUT)])
+            self.answers = AnswerReader(self.outputs)
+            self._boot()
+        except BaseException:
+            self.close()
+            raise
+
+    def _boot(self):
+        from jupyter_client.manager import AsyncKernelManager
+        km = (self.sandbox.kernel_manager() if self.sandbox is not None
+              else AsyncKernelManager(kernel_name="python3"))
+        try:
+            # Only the process is started here; the executor connects to it and waits
+            # for its first reply (nbclient's start_new_kernel_client).
+            run_sync(km.start_kernel)(cwd=str(self.workdir), stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL,
+                                      extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        except Exception:  # noqa: BLE001 -- the executor starts its own, with its retries
+            return
+        self.km = km
+
+    def close(self):
+        km, self.km = self.km, None
+        if km is not None:
+            try:
+                if self.thread == threading.get_ident():
+                    run_sync(km.shutdown_kernel)(now=True)
+                else:                       # another thread's event loop: kill it plainly
+                    km.provisioner.process.kill()
+            except Exception:  # noqa: BLE001 -- already gone; the sandbox ends the rest
+                pass
+        if self.answers is not None:
+            self.answers.close()
+        if self.sandbox is not None:
+            self.sandbox.close()
+            self.sandbox = None
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
 class SandboxedExecute(_GradingExecute):
     """nbgrader's Execute, run inside bubblewrap (see module docstring)."""
 
@@ -404,17 +517,12 @@ class SandboxedExecute(_GradingExecute):
         return self._sandbox.process_count(process.pid if process else None)
 
     def preprocess(self, nb, resources=None, km=None):
-        workdir = _working_copy(self.release_dir)
-        base, (inputs, outputs) = _io_dirs()
+        prepared = self._prepared(sandboxed=True)
         try:
-            with Sandbox(workdir, self._limits(), ro_binds=[(inputs, SANDBOX_IN)],
-                         rw_binds=[(outputs, SANDBOX_OUT)]) as sandbox:
-                self._sandbox = sandbox
-                return self._execute_in(nb, resources, workdir, (inputs, outputs),
-                                        (SANDBOX_IN, SANDBOX_OUT))
+            self._sandbox = prepared.sandbox
+            return self._execute_in(nb, resources, prepared, (SANDBOX_IN, SANDBOX_OUT))
         finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-            shutil.rmtree(base, ignore_errors=True)
+            prepared.close()
 
 
 class UnsandboxedExecute(_GradingExecute):
@@ -423,10 +531,9 @@ class UnsandboxedExecute(_GradingExecute):
     kernel_name = "python3"
 
     def preprocess(self, nb, resources=None, km=None):
-        workdir = _working_copy(self.release_dir)
-        base, dirs = _io_dirs()
+        prepared = self._prepared(sandboxed=False)
         try:
-            return self._execute_in(nb, resources, workdir, dirs, tuple(map(str, dirs)))
+            return self._execute_in(nb, resources, prepared,
+                                    (str(prepared.inputs), str(prepared.outputs)))
         finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-            shutil.rmtree(base, ignore_errors=True)
+            prepared.close()

@@ -47,7 +47,7 @@ from .sandbox import Limits
 __all__ = ["grade", "grade_one", "plan", "autograde_config", "GradingStopped"]
 
 
-def autograde_config(record, staging, sandbox, limits, release_dir):
+def autograde_config(record, staging, sandbox, limits, release_dir, prestart=False):
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
                                         DeduplicateIds, IgnorePattern, LimitOutput,
@@ -70,6 +70,7 @@ def autograde_config(record, staging, sandbox, limits, release_dir):
     c.AuditSubmission.release_dir = str(release_dir)
     c[execute.__name__].limits = limits
     c[execute.__name__].release_dir = str(release_dir)
+    c[execute.__name__].prestart = prestart
     return c
 
 
@@ -101,19 +102,21 @@ RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)
 
 
 def grade_one(course_root, db_url, assignment, student, force=False, sandbox=True,
-              limits=None, retry_delays=RETRY_DELAYS):
+              limits=None, retry_delays=RETRY_DELAYS, prestart=False):
     """Grade one submission; return a summary dict.
 
     ``status`` is ``graded``, ``failed`` (the student's file cannot be graded; stored
     with its reason), ``skipped`` (already graded), ``infra`` (the database, the disk or
     the course folder failed ``len(retry_delays) + 1`` times in a row: nothing was
     stored, the submission stays ungraded) or ``error`` (a bug in the grader).
+    ``prestart``: this worker will grade more, so start the next kernel meanwhile
+    (:mod:`autograder.prestart`).
     """
     attempts = len(retry_delays) + 1
     for attempt in range(attempts):
         try:
             return _grade_once(course_root, db_url, assignment, student, force, sandbox,
-                               limits)
+                               limits, prestart)
         except InfraError as e:
             if attempt + 1 == attempts:
                 return {"assignment": assignment, "student": student, "status": "infra",
@@ -121,9 +124,12 @@ def grade_one(course_root, db_url, assignment, student, force=False, sandbox=Tru
             time.sleep(retry_delays[attempt])
 
 
-def _grade_once(course_root, db_url, assignment, student, force, sandbox, limits):
+def _grade_once(course_root, db_url, assignment, student, force, sandbox, limits,
+                prestart=False):
+    from . import speedups
     from .preprocessors import GradingRecord
 
+    speedups.install()                       # per-process caches under nbgrader
     course = None
     ledger = None
     try:
@@ -147,7 +153,7 @@ def _grade_once(course_root, db_url, assignment, student, force, sandbox, limits
             _stage(nb, staging, student, assignment)
             limits = Limits(**limits) if isinstance(limits, dict) else (limits or Limits())
             config = autograde_config(record, staging, sandbox, limits,
-                                      course.path("release", assignment))
+                                      course.path("release", assignment), prestart)
             with watch_database() as db_errors:
                 result = course.api(config).autograde(assignment, student, force=True,
                                                       create=True)
@@ -280,15 +286,26 @@ def _alive(pid):
         return True
 
 
+def _prestarting(args, slots, enabled):
+    """``args`` with grade_one's ``prestart`` flag: on, except for the last ``slots``
+    tasks (after them, a worker would only start a kernel to throw it away)."""
+    last = len(args) - slots
+    return [(*a, enabled and k < last) for k, a in enumerate(args)]
+
+
 def grade(course, assignments=None, students=None, workers=None, force=False, sandbox=True,
           limits=None, dask_scheduler=None, progress=True, log=print,
-          retry_delays=RETRY_DELAYS):
+          retry_delays=RETRY_DELAYS, prestart=True):
     """Grade everything planned; return the list of per-submission summaries.
 
     When the database, the disk or the course folder keeps failing after the retries,
     no new submission is started, those already running finish, and
     :class:`GradingStopped` is raised with what failed and the summaries so far; the
     submissions not graded stay ungraded for the next run.
+
+    With ``prestart``, each worker starts its next kernel while it grades (a fresh
+    sandbox per submission all the same), except for the last submissions, which no
+    worker will follow up.
     """
     from tqdm.auto import tqdm
 
@@ -335,23 +352,30 @@ def grade(course, assignments=None, students=None, workers=None, force=False, sa
                 raise CourseError(f"cannot reach the Dask scheduler at {dask_scheduler}: {e}; "
                                   "start one with `dask scheduler` or check the address") from None
             with client:
-                futures = [client.submit(grade_one, *a, pure=False) for a in args]
+                slots = sum(client.nthreads().values()) or 1
+                futures = [client.submit(grade_one, *a, pure=False)
+                           for a in _prestarting(args, slots, prestart)]
                 for fut in dask_completed(futures):
                     done(fut.result())
                     if stop:
                         client.cancel([f for f in futures if not f.done()])
                         break
         elif workers == 1:
-            for a in args:
-                done(grade_one(*a))
-                if stop:
-                    break
+            from . import prestart as spares
+            try:
+                for a in _prestarting(args, 1, prestart):
+                    done(grade_one(*a))
+                    if stop:
+                        break
+            finally:
+                spares.discard()
         else:
             with ProcessPoolExecutor(max_workers=workers,
                                      mp_context=get_context("forkserver"),
                                      initializer=_worker_init,
                                      initargs=(os.getpid(),)) as pool:
-                futures = [pool.submit(grade_one, *a) for a in args]
+                futures = [pool.submit(grade_one, *a)
+                           for a in _prestarting(args, workers, prestart)]
                 for fut in as_completed(futures):
                     if fut.cancelled():
                         continue

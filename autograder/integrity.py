@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import re
 import sys
 
@@ -85,7 +86,20 @@ _STDLIB = set(getattr(sys, "stdlib_module_names", ())) | {"__future__"}
 
 
 def _to_python(source):
-    """IPython cell source -> Python (magics, shell escapes)."""
+    """IPython cell source -> Python (magics, shell escapes). Cached for cells of
+    ordinary size: the course's own cells, and many a student's, are the same text in
+    every submission."""
+    if len(source) > 16 * 1024:
+        return _transform(source)
+    return _transform_cached(source)
+
+
+@functools.lru_cache(maxsize=2048)
+def _transform_cached(source):
+    return _transform(source)
+
+
+def _transform(source):
     try:
         from IPython.core.inputtransformer2 import TransformerManager
         return TransformerManager().transform_cell(source)

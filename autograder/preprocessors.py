@@ -16,8 +16,10 @@ faults, verdicts) for the caller, who stores it in the ledger in one transaction
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import json
+import os
 import re
 import uuid
 
@@ -119,6 +121,26 @@ def _changed(claimed, expected):
     return out
 
 
+def _fingerprint(folder):
+    """Names, sizes and modification times of the release folder's files: readings of
+    the release are reused, from one submission to the next, only while it is unchanged."""
+    try:
+        return tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
+                            for e in os.scandir(folder) if e.is_file()))
+    except (OSError, TypeError):
+        return None
+
+
+@functools.lru_cache(maxsize=32)
+def _course_modules_of(folder, fingerprint):
+    return frozenset(AuditSubmission._course_modules_uncached(folder))
+
+
+@functools.lru_cache(maxsize=32)
+def _released_cells(release_dir, notebook, fingerprint):
+    return AuditSubmission._released_uncached(release_dir, notebook)
+
+
 class AuditSubmission(_UsesRecord):
     """Before nbgrader restores anything: report what changed, repair the structure,
     and scan the student's code.
@@ -206,15 +228,25 @@ class AuditSubmission(_UsesRecord):
     def _course_modules(self, released_meta):
         """Modules the course itself uses: the released notebooks' imports and the
         Python files released with them (``rnncheck``)."""
-        import os
-        names = set()
         folder = self.release_dir
+        return set(_course_modules_of(folder, _fingerprint(folder)))
+
+    @staticmethod
+    def _released(release_dir, notebook):
+        """``(grade_id, {"checksum", "metadata"})`` of the released notebook's cells
+        (shared between submissions: read, never modify)."""
+        return _released_cells(release_dir, notebook, _fingerprint(release_dir))
+
+    @staticmethod
+    def _course_modules_uncached(folder):
+        names = set()
         if folder and os.path.isdir(folder):
             for entry in sorted(os.listdir(folder)):
                 if entry.endswith(".py"):
                     names.add(entry[:-3])
                 elif entry.endswith(".ipynb"):
-                    names |= imported_modules(self._code_cells(os.path.join(folder, entry)))
+                    names |= imported_modules(
+                        AuditSubmission._code_cells(os.path.join(folder, entry)))
         return names
 
     @staticmethod
@@ -239,9 +271,7 @@ class AuditSubmission(_UsesRecord):
                          "(the grader runs every cell)")
 
     @staticmethod
-    def _released(release_dir, notebook):
-        """``(grade_id, {"checksum", "metadata"})`` of the released notebook's cells."""
-        import os
+    def _released_uncached(release_dir, notebook):
         path = os.path.join(release_dir, f"{notebook}.ipynb")
         try:
             with open(path, encoding="utf-8") as f:

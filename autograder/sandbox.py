@@ -84,7 +84,7 @@ class Limits:
     file_size_mb: int = 64         # largest file the kernel may write
     tmp_mb: int = 256              # the private /tmp
     workdir_mb: int = 256          # the working copy
-    answers_mb: int = 64           # each read-write folder bound in (the answers), as root
+    answers_mb: int = 256          # each read-write folder bound in (the answers), as root
     cell_timeout: float = 30.0     # wall-clock seconds per cell
     notebook_timeout: float = 300.0  # wall-clock seconds per notebook
     output_kb: int = 256           # output kept per cell, all output types counted

@@ -16,8 +16,6 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
-import os
-import shutil
 import stat
 import tarfile
 import zipfile

@@ -9,7 +9,10 @@ the default of sphinxcontrib-bibtex.
 
 from __future__ import annotations
 
+import codecs
 from collections import Counter
+
+import latexcodec  # noqa: F401  (registers the "ulatex" codec; a dependency of pybtex)
 
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting.plain import Style as PlainStyle
@@ -18,8 +21,10 @@ from sphinx.application import Sphinx
 
 
 def _surname(person) -> str:
-    names = person.prelast_names + person.last_names
-    return " ".join(str(n) for n in names).replace("{", "").replace("}", "")
+    names = " ".join(str(n) for n in person.prelast_names + person.last_names)
+    # BibTeX accents (Koutn{\\'\\i}k) as the characters a reader sees (Koutník).
+    names = codecs.decode(names, "ulatex")
+    return names.replace("{", "").replace("}", "")
 
 
 def _authors(entry) -> str:

@@ -22,3 +22,11 @@ def zip_bomb(n_bytes, level=6):
             for _ in range(n_bytes >> 20):
                 f.write(zeros)
     return buf.getvalue()
+
+
+# A process's own peak memory, for code run in a fresh Python by the memory tests.
+# Not ru_maxrss: Linux carries the high-water mark of the parent's memory across fork
+# and exec, so a child of a large pytest process would report the parent's peak.
+# VmHWM belongs to the address space that exec created.
+PEAK_RSS_KB = ("int(next(l for l in open('/proc/self/status') "
+               "if l.startswith('VmHWM:')).split()[1])")
