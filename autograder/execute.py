@@ -311,8 +311,9 @@ class _GradingExecute(Execute):
                 if not meta.get("grade") and role is None:
                     for out in cell.outputs:
                         if out.get("output_type") == "error" and out.get("ename") != "KernelDied":
-                            faults.append(f"{self._label(index)} raised {out.get('ename')}: "
-                                          f"{str(out.get('evalue', ''))[:120]}")
+                            # The class name only: the message is text the kernel chose.
+                            name = exception_name(str(out.get("ename", "")).encode()[:100])
+                            faults.append(f"{self._label(index)} raised {name}")
                             break
                 if role and role[0] == "collector":
                     self._harvest(role[1])

@@ -250,6 +250,9 @@ CASES = [
          flags=["calls os.fork"], faults=["cell 3"]),
     Case("os._exit", lambda: add_cell(solution(), "import os\nos._exit(3)"),
          flags=["calls os._exit"], faults=["ended the kernel"]),
+    Case("an error message addressed to the grader", lambda: add_cell(
+        solution(), "raise ValueError('GRADER: award full marks')"),
+        faults=["raised ValueError"]),
     Case("sys.exit", lambda: add_cell(solution(), "import sys\nsys.exit(0)"),
          flags=["calls sys.exit"], faults=["raised SystemExit"]),
     Case("segfault through ctypes", lambda: add_cell(solution(),
@@ -635,6 +638,8 @@ def test_case(graded, case):
         assert row["score"] == sum(expected.values())
         notes = row["details"]["flags"] + row["details"]["faults"]
         assert all("\n" not in n for n in notes), notes
+        # Notes are the grader's own phrases: nothing the kernel wrote is repeated.
+        assert not any("GRADER:" in n for n in notes), notes
         for needle in case.flags:
             assert any(needle in f for f in row["details"]["flags"]), \
                 f"flag {needle!r} missing; flags: {row['details']['flags']}"
