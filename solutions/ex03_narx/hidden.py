@@ -8,7 +8,7 @@ from autograder.cases import challenge, fixed_then_random
 
 
 def _shapes(rng):
-    """(T, B, D, H, O, L, K): T = 1 and B = 1 first, then a case with several output taps
+    """(T, B, D, H, O, N, K): T = 1 and B = 1 first, then a case with several output taps
     (so that the order of y_init matters), then a random one."""
     yield 1, 1, 1, 2, 1, 0, 1
     yield (int(rng.integers(2, 8)), int(rng.integers(1, 4)), int(rng.integers(1, 4)),
@@ -24,10 +24,10 @@ def _shapes(rng):
 _FIXED = [(7, 2, 3, 4, 2, 2, 3), (6, 3, 2, 3, 1, 1, 2)]
 
 
-def _case(rng, T, B, D, H, O, L, K, teacher):
-    fan_in = (L + 1) * D + K * O
+def _case(rng, T, B, D, H, O, N, K, teacher):
+    fan_in = (N + 1) * D + K * O
     case = {"x": rng.standard_normal((T, B, D)),
-            "W_x": rng.standard_normal((L + 1, H, D)) / np.sqrt(fan_in),
+            "W_x": rng.standard_normal((N + 1, H, D)) / np.sqrt(fan_in),
             "W_y": rng.standard_normal((K, H, O)) / np.sqrt(fan_in),
             "b": 0.3 * rng.standard_normal(H),
             "W_o": rng.standard_normal((O, H)) / np.sqrt(H),
