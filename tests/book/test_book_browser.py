@@ -285,17 +285,7 @@ def test_no_raw_tex_in_text(docname, visit):
     assert not raw, f"{docname}: TeX shown as text:\n" + "\n".join(raw[:20])
 
 
-# Exercise pages whose long equations sit in their sources (solutions/<name>/<name>.md),
-# which belong to the exercises' authors.
-EQUATIONS_PENDING = {"book/assignments/ex03_narx", "book/assignments/ex05_elman",
-                     "book/assignments/ex07_bptt", "book/assignments/ex11_char_lm"}
-
-
-def test_equations_fit_their_column(docname, visit, request):
-    if docname in EQUATIONS_PENDING:
-        request.applymarker(pytest.mark.xfail(
-            reason="long equation in the exercise source (solutions/), not yet broken",
-            strict=False))
+def test_equations_fit_their_column(docname, visit):
     wide = visit(docname)["equations"]
     assert not wide, (f"{docname}: equations wider than the column at 1280 px (or running "
                       "under their number):\n" + "\n".join(map(str, wide)))
