@@ -23,7 +23,7 @@ divergence; backpropagation through time; gradient pooling; truncated BPTT;
 bidirectional RNN; vanishing gradient; exploding gradient; spectral radius;
 gradient clipping; LSTM; cell state; forget gate; input gate; output gate; GRU;
 update gate; reset gate; character-level language model; logits; softmax; cross-entropy;
-temperature; perplexity; sequence-to-sequence; attention
+temperature; perplexity; sequence-to-sequence; beam search; attention
 """
 
 
