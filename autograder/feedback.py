@@ -35,7 +35,6 @@ __all__ = ["feedback", "summary_markdown"]
 
 class StripHiddenTests(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
-        nb.cells = [c for c in nb.cells if "rnngrade" not in c.get("metadata", {})]
         for cell in nb.cells:
             text = cell.source if isinstance(cell.source, str) else "".join(cell.source)
             if "BEGIN HIDDEN TESTS" in text:
