@@ -110,16 +110,23 @@ def execute(nb, cwd: Path):
     return nb
 
 
-@pytest.mark.slow
-def test_char_lm_final_training_loss(paths, built_site):
-    if DOCNAME not in toc_docnames(paths.toc):
-        pytest.skip(f"{DOCNAME} is not in the table of contents being built")
-    source = paths.root / f"{DOCNAME}.md"
+def executed_chapter(paths, docname):
+    """The chapter's executed notebook (from the build's cache, else run here) and where
+    it came from; skips when the chapter is not in the table of contents being built."""
+    if docname not in toc_docnames(paths.toc):
+        pytest.skip(f"{docname} is not in the table of contents being built")
+    source = paths.root / f"{docname}.md"
     nb = read_chapter(source)
     executed, origin = cached_run(paths.build / ".jupyter_cache", nb)
     if executed is None:
         origin = f"executed by this test ({origin})"
         executed = execute(nb, source.parent)
+    return executed, origin
+
+
+@pytest.mark.slow
+def test_char_lm_final_training_loss(paths, built_site):
+    executed, origin = executed_chapter(paths, DOCNAME)
 
     loss = glued_value(executed, GLUE_NAME)
     where = f"{GLUE_NAME} = {loss:.4f} nats/char, from {origin}"

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from book_site import toc_docnames
-from test_char_lm import cached_run, execute, glued_value, read_chapter
+from test_char_lm import executed_chapter, glued_value
 
 DOCNAME = "book/12_seq2seq"
 ACCURACY_FLOOR = 60.0      # % of test strings reversed exactly, greedy; observed 79.5
@@ -21,14 +20,7 @@ ACCURACY_FLOOR = 60.0      # % of test strings reversed exactly, greedy; observe
 
 @pytest.mark.slow
 def test_seq2seq_chapter_results(paths, built_site):
-    if DOCNAME not in toc_docnames(paths.toc):
-        pytest.skip(f"{DOCNAME} is not in the table of contents being built")
-    source = paths.root / f"{DOCNAME}.md"
-    nb = read_chapter(source)
-    executed, origin = cached_run(paths.build / ".jupyter_cache", nb)
-    if executed is None:
-        origin = f"executed by this test ({origin})"
-        executed = execute(nb, source.parent)
+    executed, origin = executed_chapter(paths, DOCNAME)
 
     value = {name: glued_value(executed, name) for name in (
         "s2s_acc_greedy", "s2s_acc_beam", "s2s_beam_better", "s2s_acc8_5", "s2s_acc32_5",
